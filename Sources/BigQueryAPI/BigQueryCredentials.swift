@@ -1,0 +1,28 @@
+import Foundation
+import AsyncHTTPClient
+
+/// Chooses where access tokens come from, as Google's client libraries do.
+public enum BigQueryCredentials {
+    /// `GOOGLE_OAUTH_ACCESS_TOKEN` → that token; `GOOGLE_APPLICATION_CREDENTIALS` → the service-account
+    /// key file (checked now: a malformed file is an error naming the file and the field); an endpoint
+    /// override (`BIGQUERY_API_ENDPOINT`, `BIGQUERY_EMULATOR_HOST`) → no token; else the metadata
+    /// server (`GCE_METADATA_HOST` or `metadata.google.internal`). Fetched tokens are cached.
+    public static func provider(environment: [String: String], httpClient: HTTPClient) throws -> any AccessTokenProvider {
+        if let token = nonEmpty(environment["GOOGLE_OAUTH_ACCESS_TOKEN"]) {
+            return StaticTokenProvider(token: token)
+        }
+        if let path = nonEmpty(environment["GOOGLE_APPLICATION_CREDENTIALS"]) {
+            return CachedTokenProvider(source: try ServiceAccountTokenProvider(keyFile: path, httpClient: httpClient))
+        }
+        if nonEmpty(environment["BIGQUERY_API_ENDPOINT"]) != nil || nonEmpty(environment["BIGQUERY_EMULATOR_HOST"]) != nil {
+            return NoTokenProvider()
+        }
+        let host = nonEmpty(environment["GCE_METADATA_HOST"]) ?? "metadata.google.internal"
+        return CachedTokenProvider(source: MetadataServerTokenProvider(host: host, httpClient: httpClient))
+    }
+
+    private static func nonEmpty(_ value: String?) -> String? {
+        guard let value = value?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
+        return value
+    }
+}

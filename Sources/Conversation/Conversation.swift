@@ -1,0 +1,197 @@
+import Foundation
+import Logging
+import SluiceCore
+import StateStore
+import Warehouse
+import Worker
+
+/// The conversation: turns slash commands, button presses and thread replies into reads, actions and
+/// replies. Arguments are parsed into typed values (never pasted into SQL), actions are checked
+/// against `access.operators`, and every action — allowed or refused — lands in the audit log.
+public struct Conversation: Sendable {
+    /// The validated manifest.
+    public let manifest: Manifest
+    /// Durable state.
+    public let state: any StateStore
+    /// Starts runs.
+    public let runner: PipelineRunner
+    /// Background work (runs started from Slack).
+    public let work: WorkQueue
+    /// Group membership for operator checks.
+    public let directory: any OperatorDirectory
+    /// Time source.
+    public let clock: any WallClock
+    /// The slash command's name, for help and error texts.
+    public let commandName: String
+    /// Logger.
+    public let logger: Logger
+
+    /// Creates the conversation.
+    public init(
+        manifest: Manifest, state: any StateStore, runner: PipelineRunner, work: WorkQueue,
+        directory: any OperatorDirectory = NoGroupDirectory(), clock: any WallClock, commandName: String = "/sluice",
+        logger: Logger
+    ) {
+        self.manifest = manifest
+        self.state = state
+        self.runner = runner
+        self.work = work
+        self.directory = directory
+        self.clock = clock
+        self.commandName = commandName
+        self.logger = logger
+    }
+
+    var vocabulary: CommandVocabulary { CommandVocabulary(manifest: manifest) }
+    var auditor: Auditor { Auditor(state: state, clock: clock) }
+    var alerts: AlertActions { AlertActions(manifest: manifest, state: state, clock: clock, auditor: auditor) }
+
+    /// A reply that needs no I/O (help, a command that does not parse), or nil when the command
+    /// must be executed. Lets the HTTP route answer those inside Slack's 3 seconds directly.
+    public func immediateReply(to text: String) -> CommandReply? {
+        switch CommandParser.parse(text, vocabulary: vocabulary) {
+        case let .success(.help(topic)):
+            return CommandReply(help(topic: topic))
+        case .success:
+            return nil
+        case let .failure(error):
+            return .note(":warning: \(error.message)")
+        }
+    }
+
+    /// Executes a slash command's text for a requester and returns the reply.
+    public func handle(_ text: String, from requester: Requester) async -> CommandReply {
+        switch CommandParser.parse(text, vocabulary: vocabulary) {
+        case let .failure(error):
+            return .note(":warning: \(error.message)")
+        case let .success(command):
+            do {
+                if AccessPolicy.requiresOperator(command), !(await mayAct(requester)) {
+                    try await auditor.record(requester, command.word, text, outcome: "refused")
+                    return .note(refusal(for: command.word))
+                }
+                return try await execute(command, text: text, from: requester)
+            } catch {
+                logger.error("command failed", metadata: ["text": "\(text)", "error": "\(error)"])
+                return .note(":x: That did not work: \(error)")
+            }
+        }
+    }
+
+    /// True when the requester is an operator (by user id, or by membership of an operator group).
+    public func mayAct(_ requester: Requester) async -> Bool {
+        let policy = AccessPolicy(operators: manifest.access.operators)
+        if policy.mayAct(user: requester.userID, groups: []) { return true }
+        guard policy.needsGroupLookup else { return false }
+        let groups = manifest.access.operators.filter { $0.hasPrefix("S") }
+        return policy.mayAct(user: requester.userID, groups: await directory.groups(of: requester.userID, among: groups))
+    }
+
+    func refusal(for action: String) -> String {
+        "Sorry, only operators may \(action). Operators are listed under `access.operators` in the manifest; ask one of them, or ask to be added."
+    }
+
+    private func execute(_ command: SlashCommand, text: String, from requester: Requester) async throws -> CommandReply {
+        switch command {
+        case let .help(topic):
+            return CommandReply(help(topic: topic))
+        case let .status(pipeline):
+            return CommandReply(try await status(pipeline: pipeline))
+        case let .runs(pipeline):
+            return CommandReply(try await runs(pipeline: pipeline))
+        case let .run(pipeline):
+            return try await startRun(RunRequest(pipeline: pipeline, trigger: .manual, requestedBy: requester.userID), from: requester)
+        case let .rerun(runID, all):
+            let pipeline = try await state.read { try $0.run(id: runID)?.pipeline }
+            guard let pipeline else {
+                return .note(":warning: There is no run \(runID). `\(commandName) runs` lists recent runs.")
+            }
+            return try await startRun(
+                RunRequest(pipeline: pipeline, trigger: .rerun, requestedBy: requester.userID, rerunOf: runID, rerunAll: all),
+                from: requester)
+        case .alerts:
+            let now = clock.now
+            let (open, mutes) = try await state.read {
+                (try $0.alerts(status: [.open, .acknowledged], limit: 200), try $0.activeMutes(at: now))
+            }
+            return CommandReply(StatusMessages.alerts(open, mutes: mutes, now: now))
+        case let .ack(alertID):
+            return try await alerts.acknowledge(alertID: alertID, by: requester)
+        case let .mute(target, end, reason):
+            return try await alerts.mute(target: target.word, end: end, reason: reason, by: requester)
+        case let .unmute(target):
+            return try await alerts.unmute(target: target.word, by: requester)
+        case .mutes:
+            let now = clock.now
+            return CommandReply(StatusMessages.mutes(try await state.read { try $0.activeMutes(at: now) }, now: now))
+        case .backfill, .freshness, .volume, .cost, .digest:
+            return .note("`\(commandName) \(command.word)` is not available in this version of Sluice yet. `\(commandName) help` lists what is.")
+        }
+    }
+
+    /// Creates the run now (so "already running" is answered at once) and executes it in the background.
+    func startRun(_ request: RunRequest, from requester: Requester) async throws -> CommandReply {
+        let run: RunRecord
+        do {
+            run = try await runner.enqueue(request)
+        } catch let error as StateStoreError {
+            try await auditor.record(requester, request.trigger.rawValue, request.pipeline, detail: "\(error)", outcome: "failed")
+            return .note(":hourglass: \(error)")
+        } catch let error as RunError {
+            return .note(":warning: \(error.message)")
+        }
+        try await auditor.record(
+            requester, request.trigger.rawValue, request.pipeline,
+            detail: request.rerunOf.map { "rerun of \($0)\(request.rerunAll ? " (all steps)" : "")" } ?? "run \(run.id)")
+        let runner = self.runner
+        let logger = self.logger
+        work.submit {
+            do {
+                _ = try await runner.execute(runID: run.id)
+            } catch {
+                logger.error("run from Slack failed", metadata: ["run": "\(run.id)", "error": "\(error)"])
+            }
+        }
+        let channel = manifest.pipeline(named: request.pipeline)?.channel ?? manifest.slack.defaultChannel
+        let what = request.rerunOf.map { "Rerunning run \($0) of `\(request.pipeline)` as run \(run.id)" }
+            ?? "Started `\(request.pipeline)` run \(run.id)"
+        return CommandReply(StatusMessages.note(":arrow_forward: \(what), requested by <@\(requester.userID)>. The result will be posted in \(channel)."), ephemeral: false)
+    }
+
+    func help(topic: String?) -> SlackMessage {
+        let lines = HelpText.lines(commandName: commandName)
+        return SlackMessage(
+            text: "Sluice commands",
+            blocks: [.header("Sluice commands")] + MessageFitting.sections(ofLines: lines)
+                + [.context(["Anyone may ask; only operators may run, rerun, backfill and mute."])])
+    }
+
+    private func status(pipeline: String?) async throws -> SlackMessage {
+        let pipelines = manifest.pipelines.filter { pipeline == nil || $0.name == pipeline }
+        let now = clock.now
+        let scheduler = PipelineScheduler(runner: runner)
+        let next = scheduler.nextFires(after: now)
+        let lines = try await state.read { reader in
+            let open = try reader.alerts(status: [.open, .acknowledged], limit: 1000)
+            return try pipelines.map { p in
+                PipelineStatus(
+                    pipeline: p.name, lastRun: try reader.runs(pipeline: p.name, limit: 1).first,
+                    nextRun: next[p.name], openAlerts: open.filter { $0.pipeline == p.name }.count)
+            }
+        }
+        return StatusMessages.status(lines, now: now)
+    }
+
+    private func runs(pipeline: String?) async throws -> SlackMessage {
+        let figures = try await state.read { reader in
+            try reader.runs(pipeline: pipeline, limit: 10).map { run in
+                let steps = try reader.steps(runID: run.id)
+                return RunFigures(
+                    run: run,
+                    rowsLoaded: steps.filter { $0.kind == .load && $0.state == .succeeded }.compactMap(\.rows).reduce(0, +),
+                    bytesBilled: steps.map(\.bytesBilled).reduce(0, +))
+            }
+        }
+        return StatusMessages.runs(figures, pricePerTiB: manifest.cost.pricePerTiB, now: clock.now)
+    }
+}

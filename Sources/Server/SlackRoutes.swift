@@ -1,0 +1,197 @@
+import Conversation
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import SlackAPI
+import SluiceCore
+import StateStore
+
+/// Everything the `/slack/*` routes need.
+public struct SlackSurface: Sendable {
+    /// Verifies every request; nil when `SLACK_SIGNING_SECRET` is not set (every request is then refused).
+    public var verifier: SlackRequestVerifier?
+    /// Turns requests into actions and replies.
+    public var conversation: Conversation
+    /// Delivers replies.
+    public var replies: any ReplyChannel
+    /// Durable state (event dedupe, App Home bookkeeping).
+    public var state: any StateStore
+    /// Background work: everything slower than an acknowledgement.
+    public var work: WorkQueue
+    /// The bot's own user id, to ignore its messages and strip its mention.
+    public var botUserID: String?
+    /// Time source.
+    public var clock: any WallClock
+    /// Logger.
+    public var logger: Logger
+
+    /// Creates the surface.
+    public init(
+        verifier: SlackRequestVerifier?, conversation: Conversation, replies: any ReplyChannel, state: any StateStore,
+        work: WorkQueue, botUserID: String?, clock: any WallClock, logger: Logger
+    ) {
+        self.verifier = verifier
+        self.conversation = conversation
+        self.replies = replies
+        self.state = state
+        self.work = work
+        self.botUserID = botUserID
+        self.clock = clock
+        self.logger = logger
+    }
+}
+
+/// Largest request body read from Slack; anything bigger is refused unread.
+let slackBodyLimit = 256 * 1024
+
+/// Adds `POST /slack/commands`, `/slack/events` and `/slack/interactions`. Every request is verified
+/// first (401 and nothing executed otherwise), acknowledged at once, and anything slow continues on
+/// the work queue and answers through `response_url` or the Web API.
+public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: SlackSurface) {
+    let slack = router.group("slack")
+    slack.post("commands") { request, _ -> Response in
+        let body: String
+        switch await verifiedBody(request, surface) {
+        case let .rejected(response): return response
+        case let .verified(text): body = text
+        }
+        guard let command = SlashCommandPayload(form: FormURLEncoded.decode(body)) else {
+            return plain(.badRequest, "not a slash command payload")
+        }
+        if let reply = surface.conversation.immediateReply(to: command.text) {
+            return json(commandResponse(reply))
+        }
+        let requester = Requester(userID: command.userID, channelID: command.channelID)
+        surface.work.submit {
+            let reply = await surface.conversation.handle(command.text, from: requester)
+            await surface.replies.respond(reply, responseURL: command.responseURL, channel: command.channelID, user: command.userID)
+        }
+        return Response(status: .ok)
+    }
+    slack.post("events") { request, _ -> Response in
+        let body: String
+        switch await verifiedBody(request, surface) {
+        case let .rejected(response): return response
+        case let .verified(text): body = text
+        }
+        guard let envelope = try? JSONDecoder().decode(SlackEventEnvelope.self, from: Data(body.utf8)) else {
+            return plain(.badRequest, "not an Events API payload")
+        }
+        if envelope.type == "url_verification" {
+            return json(#"{"challenge":"# + jsonString(envelope.challenge ?? "") + "}")
+        }
+        guard envelope.type == "event_callback", let event = envelope.event, let eventID = envelope.eventID else {
+            return Response(status: .ok)
+        }
+        let now = surface.clock.now
+        let isNew = (try? await surface.state.write { try $0.markEventProcessed(eventID, at: now) }) ?? false
+        guard isNew else { return Response(status: .ok) }
+        surface.work.submit { await handleEvent(event, surface) }
+        return Response(status: .ok)
+    }
+    slack.post("interactions") { request, _ -> Response in
+        let body: String
+        switch await verifiedBody(request, surface) {
+        case let .rejected(response): return response
+        case let .verified(text): body = text
+        }
+        guard let payloadText = FormURLEncoded.decode(body)["payload"],
+              let payload = try? JSONDecoder().decode(BlockActionsPayload.self, from: Data(payloadText.utf8))
+        else {
+            return plain(.badRequest, "not an interaction payload")
+        }
+        guard payload.type == "block_actions" else { return Response(status: .ok) }
+        let requester = Requester(userID: payload.user.id, channelID: payload.channel?.id)
+        for action in payload.actions {
+            surface.work.submit {
+                guard let reply = await surface.conversation.handleAction(
+                    actionID: action.actionID, value: action.value ?? "", from: requester)
+                else { return }
+                await surface.replies.respond(reply, responseURL: payload.responseURL, channel: payload.channel?.id, user: payload.user.id)
+            }
+        }
+        return Response(status: .ok)
+    }
+}
+
+/// Thread replies in alert threads; App Home openings are remembered for the dashboard.
+private func handleEvent(_ event: SlackEvent, _ surface: SlackSurface) async {
+    switch event.type {
+    case "app_mention", "message":
+        guard event.botID == nil, event.subtype == nil, let user = event.user, user != surface.botUserID,
+              let channel = event.channel, let thread = event.threadTS, let text = event.text
+        else { return }
+        let mentionsBot = surface.botUserID.map { text.contains("<@\($0)>") } ?? false
+        // A mention arrives twice (app_mention and message): act on the app_mention only.
+        if event.type == "message", mentionsBot { return }
+        if event.type == "message", case .unknown = ThreadReply.parse(text, botUserID: surface.botUserID) { return }
+        let requester = Requester(userID: user, channelID: channel)
+        guard let reply = await surface.conversation.handleThreadReply(
+            text, threadTS: thread, from: requester, botUserID: surface.botUserID)
+        else { return }
+        await surface.replies.replyInThread(reply, channel: channel, threadTS: thread, user: user)
+    case "app_home_opened":
+        guard let user = event.user else { return }
+        let now = surface.clock.now
+        do {
+            try await surface.state.write { try $0.setSetting("home.opened.\(user)", value: String(now.timeIntervalSince1970)) }
+        } catch {
+            surface.logger.error("could not record app_home_opened", metadata: ["error": "\(error)"])
+        }
+    default:
+        return
+    }
+}
+
+private enum VerifiedBody {
+    case verified(String)
+    case rejected(Response)
+}
+
+/// Reads at most `slackBodyLimit` bytes and verifies Slack's signature over them.
+private func verifiedBody(_ request: Request, _ surface: SlackSurface) async -> VerifiedBody {
+    guard let verifier = surface.verifier else {
+        Counter(label: "sluice_slack_rejected_total", dimensions: [("reason", "no_signing_secret")]).increment()
+        return .rejected(plain(.unauthorized, "SLACK_SIGNING_SECRET is not configured"))
+    }
+    var request = request
+    guard let buffer = try? await request.collectBody(upTo: slackBodyLimit) else {
+        Counter(label: "sluice_slack_rejected_total", dimensions: [("reason", "bodyTooLarge")]).increment()
+        return .rejected(plain(.unauthorized, "request refused"))
+    }
+    let bytes = Array(buffer.readableBytesView)
+    if let failure = verifier.verify(
+        timestamp: request.headers[.init("X-Slack-Request-Timestamp")!],
+        signature: request.headers[.init("X-Slack-Signature")!],
+        body: bytes, now: surface.clock.now)
+    {
+        Counter(label: "sluice_slack_rejected_total", dimensions: [("reason", failure.rawValue)]).increment()
+        return .rejected(plain(.unauthorized, "request refused"))
+    }
+    return .verified(String(decoding: bytes, as: UTF8.self))
+}
+
+/// The immediate JSON answer to a slash command.
+private func commandResponse(_ reply: CommandReply) -> String {
+    struct Body: Encodable {
+        let response_type: String
+        let text: String
+        let blocks: [Block]
+    }
+    let message = MessageFitting.split(reply.message)[0]
+    let body = Body(response_type: reply.ephemeral ? "ephemeral" : "in_channel", text: message.text, blocks: message.blocks)
+    return (try? String(decoding: JSONEncoder().encode(body), as: UTF8.self)) ?? #"{"text":"(reply could not be encoded)"}"#
+}
+
+private func json(_ text: String) -> Response {
+    Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+}
+
+private func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
+    Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+}
+
+private func jsonString(_ text: String) -> String {
+    (try? String(decoding: JSONEncoder().encode(text), as: UTF8.self)) ?? "\"\""
+}

@@ -1,0 +1,32 @@
+import Foundation
+import SluiceCore
+
+/// Console mode (no `SLACK_BOT_TOKEN`): every message Sluice would post is printed as readable text.
+/// Returns made-up but unique `ts` values so threads and edits work the same as in Slack.
+public actor ConsoleMessenger: SlackMessenger {
+    private var sequence = 0
+    private let write: @Sendable (String) -> Void
+
+    /// Creates a console messenger writing through `write` (standard output by default).
+    public init(write: @escaping @Sendable (String) -> Void = { ConsoleMessenger.standardOutput($0) }) {
+        self.write = write
+    }
+
+    /// Prints the message; a thread reply is indented under its parent.
+    public func post(channel: String, message: SlackMessage, threadTS: String?) async throws -> String {
+        sequence += 1
+        let ts = String(format: "%010d.%06d", Int(Date().timeIntervalSince1970), sequence)
+        write(ConsoleRenderer.render(message, channel: channel, thread: threadTS != nil) + "\n")
+        return ts
+    }
+
+    /// Prints the new version of an edited message.
+    public func update(channel: String, ts: String, message: SlackMessage) async throws {
+        write(ConsoleRenderer.render(message, channel: channel, edit: true) + "\n")
+    }
+
+    /// Writes text to standard output unbuffered.
+    public static func standardOutput(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import SluiceCore
+import StateStore
+import Worker
+
+/// `sluice run PIPELINE`: one run now, with a readable summary; exit code 1 when it failed.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run a pipeline now and print a summary (exit code 1 when it fails).")
+
+    @Argument(help: "The pipeline to run (e.g. shop).")
+    var pipeline: String
+
+    @Option(name: .long, help: "Rerun this earlier run from its failed step.")
+    var rerun: Int64?
+
+    @Flag(name: .long, help: "With --rerun: run every step again, not only the failed ones.")
+    var all = false
+
+    func run() async throws {
+        let logger = Logs.bootstrap()
+        let finished: RunRecord
+        let steps: [StepRecord]
+        do {
+            let wiring = try Wiring.make(environment: try SluiceEnvironment(), logger: logger)
+            try await wiring.recoverInterruptedRuns()
+            let request = RunRequest(
+                pipeline: pipeline, trigger: rerun == nil ? .manual : .rerun, requestedBy: "cli", rerunOf: rerun,
+                rerunAll: all)
+            finished = try await wiring.runner.run(request)
+            steps = try await wiring.state.read { try $0.steps(runID: finished.id) }
+            try await wiring.sender.drain(until: Date().addingTimeInterval(10))
+        } catch let error as CLIError {
+            throw ValidationError(error.description)
+        } catch let error as RunError {
+            throw ValidationError(error.message)
+        } catch let error as StateStoreError {
+            throw ValidationError(error.description)
+        }
+        print(RunSummary.render(finished, steps: steps))
+        if finished.state != .succeeded { throw ExitCode.failure }
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `sluice`: runs and watches ELT pipelines, and talks about them in Slack.
+@main
+struct SluiceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "Runs and watches ELT pipelines on BigQuery or SQLite, driven from Slack.",
+        subcommands: [
+            ServeCommand.self, RunCommand.self, ValidateCommand.self, ChatCommand.self, SlackManifestCommand.self,
+            DemoDataCommand.self,
+        ],
+        defaultSubcommand: ServeCommand.self)
+}
+
+/// Logging to standard error (standard output carries console-mode messages and summaries).
+enum Logs {
+    /// Sets up swift-log once: level from `LOG_LEVEL` (default `info`).
+    static func bootstrap() -> Logger {
+        let level = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        return Logger(label: "sluice")
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// Block Kit for run results: one compact top-level message per run (a quiet line on success, a
+/// loud one naming the owners on failure) and the per-step details for its thread.
+public enum RunMessages {
+    /// Action id of the rerun button on a failed run; the value is the run id.
+    public static let rerunAction = "run.rerun"
+
+    /// The top-level result.
+    public static func result(_ run: RunRecord, steps: [StepRecord], owners: [String]) -> SlackMessage {
+        let rows = steps.filter { $0.kind == .load }.compactMap(\.rows).reduce(0, +)
+        let billed = steps.map(\.bytesBilled).reduce(0, +)
+        let took = run.duration.map { " in \(Format.duration($0))" } ?? ""
+        var facts = ["\(steps.count) steps", Format.rows(rows) + " loaded"]
+        if billed > 0 { facts.append(Format.bytes(billed) + " billed") }
+        let warned = steps.filter { $0.detail?.hasPrefix("warn") == true }.count
+        if warned > 0 { facts.append("\(warned) warning\(warned == 1 ? "" : "s")") }
+        if run.state == .succeeded {
+            let text = ":white_check_mark: `\(run.pipeline)` run \(run.id) succeeded\(took) · " + facts.joined(separator: " · ")
+            return SlackMessage(text: "\(run.pipeline) run \(run.id) succeeded", blocks: [.section(text: text)])
+        }
+        let failed = steps.filter { $0.state == .failed }
+        let skipped = steps.filter { $0.state == .skipped || $0.state == .cancelled }.count
+        var lines = [":x: *`\(run.pipeline)` run \(run.id) \(run.state.rawValue)*\(took) · \(failed.count) failed, \(skipped) skipped · " + facts.joined(separator: " · ")]
+        if let first = failed.first {
+            lines.append("`\(first.stepID)`: \(first.error ?? "failed")")
+        } else if let error = run.error {
+            lines.append(error)
+        }
+        if !owners.isEmpty { lines.append("cc \(Mentions.mentions(owners))") }
+        let rerun = Button(
+            text: "Rerun from failed step", actionID: rerunAction, value: String(run.id), style: "danger",
+            confirm: Confirmation(title: "Rerun run \(run.id)?", text: "Reruns `\(run.pipeline)` from its failed step.", confirm: "Rerun"))
+        return SlackMessage(
+            text: "\(run.pipeline) run \(run.id) \(run.state.rawValue)",
+            blocks: [.section(text: lines.joined(separator: "\n")), .actions(blockID: "run.\(run.id)", [rerun])])
+    }
+
+    /// Per-step lines for the thread (split to fit Slack's limits by `MessageFitting`).
+    public static func details(_ steps: [StepRecord]) -> SlackMessage {
+        let lines = steps.map(stepLine)
+        return SlackMessage(text: "Steps of the run", blocks: MessageFitting.sections(ofLines: lines))
+    }
+
+    /// One readable line for a step: icon, id, duration, rows, bytes, detail or error.
+    public static func stepLine(_ step: StepRecord) -> String {
+        var parts = ["\(icon(step)) `\(step.stepID)`"]
+        if let duration = step.duration { parts.append(Format.duration(duration)) }
+        if let rows = step.rows, step.kind != .check { parts.append(Format.rows(rows)) }
+        if step.bytesBilled > 0 { parts.append(Format.bytes(step.bytesBilled) + " billed") }
+        if let error = step.error { parts.append(error) } else if let detail = step.detail { parts.append(detail) }
+        return parts.joined(separator: " · ")
+    }
+
+    private static func icon(_ step: StepRecord) -> String {
+        switch step.state {
+        case .succeeded: step.detail?.hasPrefix("warn") == true ? ":warning:" : ":white_check_mark:"
+        case .failed: ":x:"
+        case .skipped, .cancelled: ":fast_forward:"
+        case .queued: ":hourglass:"
+        case .running: ":arrows_counterclockwise:"
+        }
+    }
+}

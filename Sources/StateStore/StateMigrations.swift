@@ -1,0 +1,143 @@
+import GRDB
+
+/// The state store's schema, as named, versioned migrations. A shipped migration is never edited:
+/// later schema changes are new migrations appended to `migrator`.
+enum StateMigrations {
+    /// Every migration, in the order they apply.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1", migrate: createSchema)
+        return migrator
+    }
+
+    /// The first schema. Timestamps are UTC seconds since 1970 (REAL); enums are stored by raw value;
+    /// lists are JSON array text.
+    private static func createSchema(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE runs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    pipeline TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    run_trigger TEXT NOT NULL,
+                    requested_by TEXT NOT NULL,
+                    rerun_of INTEGER,
+                    backfill_days TEXT,
+                    created_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    error TEXT
+                );
+                CREATE UNIQUE INDEX runs_one_active_per_pipeline ON runs(pipeline)
+                    WHERE state IN ('queued', 'running');
+                CREATE INDEX runs_by_pipeline ON runs(pipeline, id);
+
+                CREATE TABLE steps (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    step_id TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    depends_on TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    row_count INTEGER,
+                    bytes_processed INTEGER NOT NULL DEFAULT 0,
+                    bytes_billed INTEGER NOT NULL DEFAULT 0,
+                    detail TEXT,
+                    error TEXT,
+                    PRIMARY KEY (run_id, step_id)
+                );
+
+                CREATE TABLE watermarks (
+                    pipeline TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (pipeline, source)
+                );
+
+                CREATE TABLE daily_counts (
+                    table_name TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    row_count INTEGER NOT NULL,
+                    PRIMARY KEY (table_name, day)
+                );
+
+                CREATE TABLE alerts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    fingerprint TEXT NOT NULL,
+                    pipeline TEXT NOT NULL,
+                    check_name TEXT NOT NULL,
+                    table_name TEXT,
+                    severity TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    title TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    sql_text TEXT,
+                    sample TEXT NOT NULL,
+                    run_id INTEGER NOT NULL,
+                    occurrences INTEGER NOT NULL,
+                    opened_at REAL NOT NULL,
+                    last_seen_at REAL NOT NULL,
+                    resolved_at REAL,
+                    acknowledged_by TEXT,
+                    acknowledged_at REAL,
+                    escalated_at REAL,
+                    message_outbox_id INTEGER
+                );
+                CREATE UNIQUE INDEX alerts_one_unresolved_per_fingerprint ON alerts(fingerprint)
+                    WHERE status != 'resolved';
+                CREATE INDEX alerts_by_status ON alerts(status, id);
+
+                CREATE TABLE mutes (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    target TEXT NOT NULL,
+                    created_by TEXT NOT NULL,
+                    reason TEXT,
+                    created_at REAL NOT NULL,
+                    ends_at REAL NOT NULL,
+                    end_announced_at REAL
+                );
+                CREATE INDEX mutes_by_end ON mutes(ends_at);
+
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    channel TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    thread_of INTEGER,
+                    target INTEGER,
+                    message TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    not_before REAL NOT NULL,
+                    ts TEXT,
+                    last_error TEXT,
+                    created_at REAL NOT NULL,
+                    CHECK ((kind = 'post' AND target IS NULL)
+                        OR (kind = 'update' AND target IS NOT NULL AND thread_of IS NULL))
+                );
+                CREATE INDEX outbox_by_state ON outbox(state, not_before);
+
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at REAL NOT NULL,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    channel TEXT,
+                    outcome TEXT NOT NULL
+                );
+
+                CREATE TABLE slack_events (
+                    event_id TEXT PRIMARY KEY NOT NULL,
+                    processed_at REAL NOT NULL
+                );
+
+                CREATE TABLE settings (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    value TEXT NOT NULL
+                );
+                """)
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import SluiceCore
+
+/// Sluice's durable state: runs, steps, watermarks, row-count history, alerts, mutes, the outbox,
+/// the audit log and processed Slack event ids. Every change goes through `write`, one transaction
+/// at a time, so a state change and the messages it causes commit together or not at all.
+public protocol StateStore: Sendable {
+    /// Reads a consistent snapshot.
+    func read<T: Sendable>(_ body: @Sendable (any StateReader) throws -> T) async throws -> T
+    /// Runs `body` in one write transaction; a thrown error rolls everything back.
+    func write<T: Sendable>(_ body: @Sendable (any StateWriter) throws -> T) async throws -> T
+    /// True when the store answers a trivial query (for `/healthz`).
+    func isReachable() async -> Bool
+}
+
+/// Queries available inside `read` and `write`.
+public protocol StateReader {
+    /// The run with this id.
+    func run(id: Int64) throws -> RunRecord?
+    /// Most recent runs first, optionally of one pipeline.
+    func runs(pipeline: String?, limit: Int) throws -> [RunRecord]
+    /// The queued or running run of a pipeline, if any.
+    func activeRun(pipeline: String) throws -> RunRecord?
+    /// Steps of a run in creation order.
+    func steps(runID: Int64) throws -> [StepRecord]
+    /// The incremental-extraction watermark of a pipeline's source.
+    func watermark(pipeline: String, source: String) throws -> String?
+    /// Recorded daily row counts of a table, oldest first, from `since` (`YYYY-MM-DD`) on.
+    func dailyCounts(table: String, since: String?) throws -> [DayCount]
+    /// The alert with this id.
+    func alert(id: Int64) throws -> AlertRecord?
+    /// The open or acknowledged alert with this fingerprint.
+    func unresolvedAlert(fingerprint: String) throws -> AlertRecord?
+    /// The alert whose top-level Slack message has this `ts` (a reply in its thread refers to it).
+    func alert(threadTS: String) throws -> AlertRecord?
+    /// Alerts in any of these states, newest first.
+    func alerts(status: Set<AlertStatus>, limit: Int) throws -> [AlertRecord]
+    /// Mutes whose end is after `now`.
+    func activeMutes(at now: Date) throws -> [MuteRecord]
+    /// Mutes that ended at or before `now` and whose end was not announced yet.
+    func endedUnannouncedMutes(at now: Date) throws -> [MuteRecord]
+    /// The outbox entry with this id.
+    func outboxEntry(id: Int64) throws -> OutboxEntry?
+    /// Entries with this state (nil: every state), in id order.
+    func outbox(state: OutboxState?, limit: Int) throws -> [OutboxEntry]
+    /// Most recent audit entries first.
+    func auditLog(limit: Int) throws -> [AuditEntry]
+    /// A small key–value store for bookkeeping (last digest day, …).
+    func setting(_ key: String) throws -> String?
+}
+
+/// Changes available inside `write`, on top of the queries.
+public protocol StateWriter: StateReader {
+    /// Creates a queued run with its steps. Throws `StateStoreError.activeRun` when the pipeline
+    /// already has a queued or running run.
+    func insertRun(
+        pipeline: String, trigger: RunTrigger, requestedBy: String, rerunOf: Int64?, backfillDays: [String]?,
+        steps: [StepRecord], at now: Date
+    ) throws -> RunRecord
+    /// Saves a run's fields.
+    func updateRun(_ run: RunRecord) throws
+    /// Saves a step's fields.
+    func updateStep(_ step: StepRecord) throws
+    /// Marks a queued or running run `interrupted` (its running steps failed, queued steps cancelled)
+    /// and returns it; nil when the run is not active. Used at start for runs whose process is gone.
+    func interruptRun(id: Int64, at now: Date) throws -> RunRecord?
+    /// Sets a source's watermark.
+    func setWatermark(pipeline: String, source: String, value: String) throws
+    /// Inserts or replaces daily row counts of a table.
+    func recordDailyCounts(table: String, counts: [DayCount]) throws
+    /// Inserts an alert (its `id` is ignored) and returns it with its id.
+    func insertAlert(_ alert: AlertRecord) throws -> AlertRecord
+    /// Saves an alert's fields.
+    func updateAlert(_ alert: AlertRecord) throws
+    /// Inserts a mute (its `id` is ignored) and returns it with its id.
+    func insertMute(_ mute: MuteRecord) throws -> MuteRecord
+    /// Saves a mute's fields.
+    func updateMute(_ mute: MuteRecord) throws
+    /// Deletes active mutes of a target; returns how many.
+    func deleteMutes(target: String, at now: Date) throws -> Int
+    /// Adds a message to the outbox; returns its id.
+    func enqueue(channel: String, action: OutboxAction, message: SlackMessage, at now: Date) throws -> Int64
+    /// Records a delivery with Slack's `ts`.
+    func markSent(outboxID: Int64, ts: String) throws
+    /// Records a failed attempt; it is retried at `notBefore`.
+    func markRetry(outboxID: Int64, error: String, notBefore: Date) throws
+    /// Gives up on an entry.
+    func markFailed(outboxID: Int64, error: String) throws
+    /// Appends to the audit log.
+    func appendAudit(_ entry: AuditEntry) throws
+    /// Remembers a Slack `event_id`; false when it was already processed.
+    func markEventProcessed(_ eventID: String, at now: Date) throws -> Bool
+    /// Sets a bookkeeping value.
+    func setSetting(_ key: String, value: String) throws
+}
+
+/// Errors from the state store in the user's terms.
+public enum StateStoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The pipeline already has a queued or running run.
+    case activeRun(pipeline: String, runID: Int64)
+    /// A record that must exist does not.
+    case notFound(String)
+    /// The store could not be opened or migrated.
+    case unavailable(String)
+
+    /// A sentence for people.
+    public var description: String {
+        switch self {
+        case let .activeRun(pipeline, id):
+            "pipeline \(pipeline) is already running (run \(id)); wait for it or check `/sluice status \(pipeline)`"
+        case let .notFound(what):
+            "\(what) was not found"
+        case let .unavailable(why):
+            "the state store is unavailable: \(why)"
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import SluiceCore
+
+/// A place where tables live and SQL runs: the embedded SQLite warehouse or BigQuery.
+/// The worker drives a pipeline only through this protocol.
+public protocol Warehouse: Sendable {
+    /// The SQL dialect models and checks must be written in.
+    var dialect: SQLDialect { get }
+
+    /// Makes sure the datasets exist (SQLite: attaches or creates their files; BigQuery: creates them).
+    func prepare(datasets: Set<String>) async throws
+
+    /// Loads rows into a table in one all-or-nothing unit: a failure, including one thrown by
+    /// `rows`, leaves the table exactly as it was.
+    func load(_ request: LoadRequest, rows: any RowSource) async throws -> LoadResult
+
+    /// Builds a model (table, view or incremental upsert) from its SQL.
+    func materialize(_ model: Model, context: JobContext) async throws -> JobStats
+
+    /// Runs a read-only query and returns at most `limit` rows, plus the total row count.
+    func query(_ sql: String, limit: Int, context: JobContext) async throws -> QueryResult
+
+    /// Freshness facts about a table: newest `loadedAt` value (when a column is named) and last modification.
+    func freshness(of table: TableName, loadedAt column: String?) async throws -> TableFreshness
+
+    /// Row counts per day (by a date/timestamp column), or nil column: today's total row count only.
+    func rowsPerDay(of table: TableName, column: String?, since: String?) async throws -> [DayCount]
+
+    /// Estimated bytes a model would process (BigQuery: dry run; SQLite: size of referenced tables).
+    func estimateBytes(of model: Model) async throws -> Int64
+}
+
+/// A pull-based stream of typed rows for a load, in the order of `LoadRequest.columns`.
+/// It may throw to abort the load (too many bad records); the warehouse then rolls back.
+public protocol RowSource: AnyObject {
+    /// The next row, or nil when the stream is finished.
+    func nextRow() throws -> [Value]?
+}
+
+/// What to load and how.
+public struct LoadRequest: Sendable {
+    /// Destination table.
+    public var table: TableName
+    /// Columns of the rows, in order (also the table's schema).
+    public var columns: [Column]
+    /// Truncate, append or merge.
+    public var write: WriteMode
+    /// Daily partition column, if partitioned.
+    public var partitionBy: String?
+    /// For a backfill: replace exactly these days (`YYYY-MM-DD`) of the partition column and nothing else.
+    /// Rows outside these days must not be in the stream.
+    public var replacePartitions: [String]?
+    /// Labels for cost attribution and tracing.
+    public var context: JobContext
+
+    /// Creates a load request.
+    public init(
+        table: TableName, columns: [Column], write: WriteMode, partitionBy: String?,
+        replacePartitions: [String]? = nil, context: JobContext
+    ) {
+        self.table = table
+        self.columns = columns
+        self.write = write
+        self.partitionBy = partitionBy
+        self.replacePartitions = replacePartitions
+        self.context = context
+    }
+}
+
+/// Who a warehouse job is for: pipeline, run and step, carried as BigQuery job labels.
+public struct JobContext: Sendable, Equatable {
+    /// Pipeline name.
+    public var pipeline: String
+    /// Run id.
+    public var runID: Int64
+    /// Step id (`load:orders`, `model:mart.daily_sales`, `check:not_null_…`).
+    public var stepID: String
+
+    /// Creates a job context.
+    public init(pipeline: String, runID: Int64, stepID: String) {
+        self.pipeline = pipeline
+        self.runID = runID
+        self.stepID = stepID
+    }
+}
+
+/// Bytes a job processed and billed (zero on SQLite).
+public struct JobStats: Sendable, Equatable {
+    /// Rows written, when known.
+    public var rows: Int64?
+    /// `totalBytesProcessed`.
+    public var bytesProcessed: Int64
+    /// `totalBytesBilled`.
+    public var bytesBilled: Int64
+
+    /// Creates job statistics.
+    public init(rows: Int64? = nil, bytesProcessed: Int64 = 0, bytesBilled: Int64 = 0) {
+        self.rows = rows
+        self.bytesProcessed = bytesProcessed
+        self.bytesBilled = bytesBilled
+    }
+}
+
+/// Result of a load.
+public struct LoadResult: Sendable, Equatable {
+    /// Rows written (inserted or updated).
+    public var rowsLoaded: Int64
+    /// Rows in the table after the load.
+    public var rowsInTable: Int64
+    /// Bytes statistics.
+    public var stats: JobStats
+    /// Rows of a partition-replacing load skipped because they lay outside the replaced days.
+    public var rowsOutsidePartitions: Int64
+
+    /// Creates a load result.
+    public init(rowsLoaded: Int64, rowsInTable: Int64, stats: JobStats = JobStats(), rowsOutsidePartitions: Int64 = 0) {
+        self.rowsLoaded = rowsLoaded
+        self.rowsInTable = rowsInTable
+        self.stats = stats
+        self.rowsOutsidePartitions = rowsOutsidePartitions
+    }
+}
+
+/// Rows of a query.
+public struct QueryResult: Sendable, Equatable {
+    /// Column names.
+    public var columns: [String]
+    /// At most the requested number of rows, as text (nil for NULL).
+    public var rows: [[String?]]
+    /// Total rows the query returned.
+    public var totalRows: Int64
+    /// Bytes statistics.
+    public var stats: JobStats
+
+    /// Creates a query result.
+    public init(columns: [String], rows: [[String?]], totalRows: Int64, stats: JobStats = JobStats()) {
+        self.columns = columns
+        self.rows = rows
+        self.totalRows = totalRows
+        self.stats = stats
+    }
+}
+
+/// Freshness facts about a table.
+public struct TableFreshness: Sendable, Equatable {
+    /// Whether the table exists at all.
+    public var exists: Bool
+    /// Newest value of the `loaded_at` column, when one was asked for and the table has rows.
+    public var newestLoadedAt: Date?
+    /// When the table was last written (metadata).
+    public var lastModified: Date?
+    /// Rows in the table, from metadata where possible.
+    public var rowCount: Int64?
+
+    /// Creates freshness facts.
+    public init(exists: Bool, newestLoadedAt: Date? = nil, lastModified: Date? = nil, rowCount: Int64? = nil) {
+        self.exists = exists
+        self.newestLoadedAt = newestLoadedAt
+        self.lastModified = lastModified
+        self.rowCount = rowCount
+    }
+}
+
+/// An error from a warehouse, in the user's terms.
+public struct WarehouseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong, and what to do.
+    public var message: String
+    /// The warehouse's own code, when it has one (BigQuery `reason`).
+    public var reason: String?
+
+    /// Creates a warehouse error.
+    public init(_ message: String, reason: String? = nil) {
+        self.message = message
+        self.reason = reason
+    }
+
+    /// The message, with the reason in brackets when known.
+    public var description: String {
+        reason.map { "\(message) [\($0)]" } ?? message
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import SluiceCore
+import Warehouse
+
+/// Reads one source for one load, as typed rows: coercion to the load's columns, the cursor filter,
+/// the backfill day filter and bad-record accounting. Files are read one after another, streaming;
+/// memory stays flat whatever their size.
+public final class ExtractedRows: RowSource {
+    /// The load's declared columns, or every source column as `string` when none are declared.
+    public let columns: [Column]
+    /// Records read from the source, good or bad, before the cursor and day filters.
+    public private(set) var rowsRead: Int64 = 0
+    /// Records skipped because they did not fit: a wrong field count, or a value of the wrong type.
+    public private(set) var badRecords: Int64 = 0
+    /// Up to five bad records, as `file:line: why`.
+    public private(set) var badExamples: [String] = []
+    /// Rows skipped because their cursor value was not after the watermark.
+    public private(set) var skippedByCursor: Int64 = 0
+    /// Rows skipped because their partition day was not one of the backfill's days.
+    public private(set) var skippedByDay: Int64 = 0
+    /// The largest cursor value among the emitted rows (nil without a cursor or rows). Store it as the
+    /// source's watermark only after the load committed.
+    public private(set) var newWatermark: String?
+
+    /// How many bad-record examples are kept.
+    public static let exampleLimit = 5
+
+    private let source: Source
+    private let load: Load
+    private let files: [SourceFiles.File]
+    private var nextFile = 1
+    private var reader: (any RecordReader)?
+    private let types: [ColumnType]
+    private let cursorIndex: Int?
+    private let watermark: Value?
+    private let partitionIndex: Int?
+    private let days: Set<String>?
+    private var maxCursor: Value?
+    private var row: [Value] = []
+
+    /// Opens `source` for `load`. Relative paths resolve against `baseDirectory`. With a `watermark`,
+    /// only rows whose cursor is after it are emitted; with `days` (a backfill), only the `{date}` files
+    /// of those days are read and, when the load is partitioned, only rows of those days are emitted.
+    /// Throws `ExtractError`: a missing file or empty pattern, a declared column the source lacks.
+    public init(source: Source, load: Load, baseDirectory: String, watermark: String?, days: [String]?) throws {
+        self.source = source
+        self.load = load
+        switch source.kind {
+        case let .csv(path), let .ndjson(path):
+            files = try SourceFiles.resolve(path, baseDirectory: baseDirectory, days: days, source: source.name)
+        case let .sqlite(path, _):
+            let absolute = SourceFiles.absolutePath(path, baseDirectory: baseDirectory)
+            files = [SourceFiles.File(path: absolute, display: SourceFiles.display(absolute, baseDirectory: baseDirectory))]
+        }
+        let first = try Self.open(files[0], kind: source.kind)
+        guard !first.sourceColumns.isEmpty || !load.columns.isEmpty else {
+            throw ExtractError(
+                .badHeader,
+                "cannot tell the columns of \(files[0].display): its first record has none; "
+                    + "declare the columns of the load into \(load.table) in the manifest")
+        }
+        let columns = load.columns.isEmpty ? first.sourceColumns.map { Column(name: $0, type: .string) } : load.columns
+        self.columns = columns
+        types = columns.map(\.type)
+        let names = columns.map(\.name)
+        try Self.bind(first, names: names, file: files[0], load: load)
+        reader = first
+
+        if let cursor = source.cursor {
+            guard let index = names.firstIndex(of: cursor) else {
+                throw ExtractError(
+                    .badHeader,
+                    "source '\(source.name)' has cursor '\(cursor)', but the load into \(load.table) has no such column "
+                        + "(columns: \(names.joined(separator: ", "))); declare it or change the cursor")
+            }
+            cursorIndex = index
+            self.watermark = watermark.map { Value.watermark($0, as: columns[index].type) }
+        } else {
+            cursorIndex = nil
+            self.watermark = nil
+        }
+
+        if let days, let partition = load.partitionBy {
+            guard let index = names.firstIndex(of: partition) else {
+                throw ExtractError(
+                    .badHeader,
+                    "the load into \(load.table) is partitioned by '\(partition)', which is not one of its columns "
+                        + "(\(names.joined(separator: ", "))); declare it or change partition_by")
+            }
+            partitionIndex = index
+            self.days = Set(days)
+        } else {
+            partitionIndex = nil
+            self.days = nil
+        }
+        row.reserveCapacity(columns.count)
+    }
+
+    /// The next row that fits and passes the filters, or nil at the end of the last file.
+    /// Throws `tooManyBadRecords` once more records failed than `max_bad_records` allows.
+    public func nextRow() throws -> [Value]? {
+        records: while let reader {
+            switch try reader.advance() {
+            case .end:
+                self.reader = nil
+                if nextFile < files.count {
+                    let file = files[nextFile]
+                    nextFile += 1
+                    let next = try Self.open(file, kind: source.kind)
+                    try Self.bind(next, names: columns.map(\.name), file: file, load: load)
+                    self.reader = next
+                }
+                continue records
+            case let .bad(reason):
+                rowsRead += 1
+                try recordBad("\(reader.location): \(reason)")
+                continue records
+            case .record:
+                rowsRead += 1
+            }
+
+            // Fill a local array (the last row's storage, reused once the caller let go of it), so the
+            // per-field appends avoid the exclusivity checks of a stored property.
+            var row: [Value] = []
+            swap(&row, &self.row)
+            defer { self.row = row }
+            row.removeAll(keepingCapacity: true)
+            for index in 0..<types.count {
+                guard let bytes = reader.field(index) else {
+                    row.append(.null)
+                    continue
+                }
+                guard let value = types[index].coerce(utf8: bytes) else {
+                    try recordBad(
+                        "\(reader.location): column \(columns[index].name): '\(Self.shown(bytes))' \(types[index].expectation)")
+                    continue records
+                }
+                row.append(value)
+            }
+
+            if let partitionIndex, let days {
+                guard let day = row[partitionIndex].day, days.contains(day) else {
+                    skippedByDay += 1
+                    continue records
+                }
+            }
+            if let cursorIndex {
+                let value = row[cursorIndex]
+                if let watermark, Value.compareCursor(value, watermark) != .orderedDescending {
+                    skippedByCursor += 1
+                    continue records
+                }
+                if value != .null, maxCursor.map({ Value.compareCursor(value, $0) == .orderedDescending }) ?? true {
+                    maxCursor = value
+                    newWatermark = value.text
+                }
+            }
+            return row
+        }
+        return nil
+    }
+
+    private func recordBad(_ example: String) throws {
+        badRecords += 1
+        if badExamples.count < Self.exampleLimit { badExamples.append(example) }
+        guard badRecords > Int64(load.maxBadRecords) else { return }
+        let records = badRecords == 1 ? "1 bad record" : "\(badRecords) bad records"
+        throw ExtractError(
+            .tooManyBadRecords,
+            "\(records) in source '\(source.name)' for \(load.table), more than max_bad_records "
+                + "(\(load.maxBadRecords)); stopped reading. Examples:\n"
+                + badExamples.map { "  \($0)" }.joined(separator: "\n")
+                + "\nFix these rows in the source, or raise max_bad_records on the load to skip them.")
+    }
+
+    private static func open(_ file: SourceFiles.File, kind: SourceKind) throws -> any RecordReader {
+        switch kind {
+        case .csv: try CSVRecordReader(path: file.path, displayPath: file.display)
+        case .ndjson: try NDJSONRecordReader(path: file.path, displayPath: file.display)
+        case let .sqlite(_, query): try SQLiteRecordReader(path: file.path, displayPath: file.display, query: query)
+        }
+    }
+
+    private static func bind(_ reader: any RecordReader, names: [String], file: SourceFiles.File, load: Load) throws {
+        let missing = reader.bind(names)
+        guard !missing.isEmpty else { return }
+        let list = missing.map { "'\($0)'" }.joined(separator: ", ")
+        throw ExtractError(
+            .badHeader,
+            "the load into \(load.table) declares \(list), but \(file.display) has no such column "
+                + "(its columns: \(reader.sourceColumns.joined(separator: ", "))); "
+                + "add the column to the source or remove it from the load's columns")
+    }
+
+    /// A field as shown in a bad-record example: at most 40 characters.
+    private static func shown(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let text = String(decoding: bytes, as: UTF8.self)
+        return text.count > 40 ? text.prefix(40) + "…" : text
+    }
+}

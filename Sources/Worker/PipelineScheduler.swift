@@ -1,0 +1,62 @@
+import Foundation
+import Logging
+import SluiceCore
+import StateStore
+
+/// Runs pipelines on their cron schedules (in the manifest's time zone) until cancelled, and once
+/// at start for a pipeline that has never run. A fire that finds the pipeline still running is
+/// skipped and logged, never queued behind it.
+public struct PipelineScheduler: Sendable {
+    /// Executes the runs.
+    public let runner: PipelineRunner
+
+    /// Creates a scheduler.
+    public init(runner: PipelineRunner) {
+        self.runner = runner
+    }
+
+    /// The next fire time of every scheduled pipeline strictly after `date`.
+    public func nextFires(after date: Date) -> [String: Date] {
+        var next: [String: Date] = [:]
+        for pipeline in runner.manifest.pipelines {
+            if let fire = pipeline.schedule?.nextFire(after: date, in: runner.manifest.timeZone) {
+                next[pipeline.name] = fire
+            }
+        }
+        return next
+    }
+
+    /// Runs until the task is cancelled.
+    public func run() async {
+        let manifest = runner.manifest
+        var next = nextFires(after: runner.clock.now)
+        await withTaskGroup(of: Void.self) { group in
+            for pipeline in manifest.pipelines {
+                let neverRan = (try? await runner.state.read { try $0.runs(pipeline: pipeline.name, limit: 1).isEmpty }) ?? false
+                if neverRan {
+                    group.addTask { await start(pipeline.name, trigger: .startup) }
+                }
+            }
+            while !Task.isCancelled, let (name, due) = next.min(by: { $0.value < $1.value }) {
+                do {
+                    try await runner.clock.sleep(until: due)
+                } catch {
+                    break
+                }
+                group.addTask { await start(name, trigger: .schedule) }
+                next[name] = manifest.pipeline(named: name)?.schedule?.nextFire(after: due, in: manifest.timeZone)
+            }
+            await group.waitForAll()
+        }
+    }
+
+    private func start(_ pipeline: String, trigger: RunTrigger) async {
+        do {
+            _ = try await runner.run(RunRequest(pipeline: pipeline, trigger: trigger, requestedBy: "scheduler"))
+        } catch let error as StateStoreError {
+            runner.logger.notice("scheduled run skipped", metadata: ["pipeline": "\(pipeline)", "reason": "\(error)"])
+        } catch {
+            runner.logger.error("scheduled run failed to start", metadata: ["pipeline": "\(pipeline)", "error": "\(error)"])
+        }
+    }
+}

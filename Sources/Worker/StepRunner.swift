@@ -1,0 +1,164 @@
+import Foundation
+import SluiceCore
+import StateStore
+import Warehouse
+
+/// Executes one step of a run against the warehouse: extract+load, transform, or check. It never
+/// throws: every failure becomes a failed `StepResult` with a message in the user's terms.
+struct StepRunner: Sendable {
+    let manifest: Manifest
+    let pipeline: Pipeline
+    let state: any StateStore
+    let warehouse: any Warehouse
+    let clock: any WallClock
+    let runID: Int64
+    let backfillDays: [String]?
+
+    func execute(_ stepID: String) async -> StepResult {
+        let context = JobContext(pipeline: pipeline.name, runID: runID, stepID: stepID)
+        if let load = pipeline.loads.first(where: { RunPlan.loadStepID($0.table) == stepID }) {
+            return await runLoad(load, context: context)
+        }
+        if let model = pipeline.models.first(where: { RunPlan.modelStepID($0.name) == stepID }) {
+            return await runModel(model, context: context)
+        }
+        if let check = pipeline.checks.first(where: { RunPlan.checkStepID($0.name) == stepID }) {
+            return await runCheck(check, context: context)
+        }
+        return StepResult(state: .failed, error: "step \(stepID) is not in the manifest any more; run the pipeline again")
+    }
+
+    // MARK: Loads
+
+    private func runLoad(_ load: Load, context: JobContext) async -> StepResult {
+        let stepID = context.stepID
+        do {
+            guard let source = pipeline.source(named: load.source) else {
+                throw WarehouseError("source \(load.source) is not in the manifest")
+            }
+            let watermark = try await state.read { try $0.watermark(pipeline: pipeline.name, source: source.name) }
+            let days = load.partitionBy == nil ? nil : backfillDays
+            let rows = try ExtractedRows(
+                source: source, load: load, baseDirectory: manifest.baseDirectory,
+                watermark: backfillDays == nil ? watermark : nil, days: days)
+            let request = LoadRequest(
+                table: load.table, columns: rows.columns, write: load.write, partitionBy: load.partitionBy,
+                replacePartitions: days, context: context)
+            let result = try await warehouse.load(request, rows: rows)
+            var detail = "\(Format.rows(result.rowsLoaded)) loaded, \(Format.rows(result.rowsInTable)) in table"
+            if rows.badRecords > 0 { detail += ", \(rows.badRecords) bad skipped" }
+            if rows.skippedByCursor > 0 { detail += ", \(Format.count(rows.skippedByCursor)) unchanged since watermark" }
+            let newWatermark = backfillDays == nil ? rows.newWatermark.map { (source: source.name, value: $0) } : nil
+            return StepResult(
+                state: .succeeded, rows: result.rowsLoaded, stats: result.stats, detail: detail,
+                observation: observation(stepID, table: load.table, failure: nil),
+                watermark: newWatermark)
+        } catch {
+            let message = (error as? WarehouseError)?.description ?? "load of \(load.source) into \(load.table) failed: \(error)"
+            return StepResult(state: .failed, error: message, observation: observation(stepID, table: load.table, failure: message))
+        }
+    }
+
+    // MARK: Models
+
+    private func runModel(_ model: Model, context: JobContext) async -> StepResult {
+        do {
+            let stats = try await warehouse.materialize(model, context: context)
+            let kind: String = switch model.materialized {
+            case .table: "table"
+            case .view: "view"
+            case .incremental: "incremental"
+            }
+            return StepResult(
+                state: .succeeded, rows: stats.rows, stats: stats,
+                detail: "\(kind) \(stats.rows.map(Format.rows) ?? "built")",
+                observation: observation(context.stepID, table: model.name, failure: nil))
+        } catch {
+            let message = (error as? WarehouseError)?.description ?? "model \(model.name) (\(model.sqlPath)) failed: \(error)"
+            return StepResult(state: .failed, error: message, observation: observation(context.stepID, table: model.name, failure: message))
+        }
+    }
+
+    // MARK: Checks
+
+    private func runCheck(_ check: Check, context: JobContext) async -> StepResult {
+        do {
+            var counts: (table: String, counts: [DayCount])?
+            let outcome: CheckOutcome
+            switch check.kind {
+            case let .freshness(table, loadedAt, warnAfter, errorAfter):
+                let facts = try await warehouse.freshness(of: table, loadedAt: loadedAt)
+                let newest = loadedAt == nil ? facts.lastModified : facts.newestLoadedAt
+                outcome = FreshnessEvaluator.evaluate(
+                    newest: newest, now: clock.now, warnAfter: warnAfter, errorAfter: errorAfter,
+                    severity: check.severity, table: table,
+                    source: loadedAt.map { "column \($0)" } ?? "table metadata")
+            case let .volume(table, settings):
+                let (verdict, recorded) = try await volumeVerdict(table: table, settings: settings)
+                counts = recorded
+                outcome = FreshnessEvaluator.volumeOutcome(verdict: verdict, check: check)
+            default:
+                guard let sql = CheckSQL.failingRowsQuery(for: check, dialect: warehouse.dialect) else {
+                    throw WarehouseError("check \(check.name) has no SQL form")
+                }
+                let result = try await warehouse.query(sql, limit: 5, context: context)
+                outcome = CheckSQL.outcome(
+                    for: check, failingRows: result.totalRows, columns: result.columns, rows: result.rows, sql: sql)
+            }
+            return result(of: check, outcome: outcome, counts: counts)
+        } catch {
+            let message = "check \(check.name) could not run: \(error)"
+            return StepResult(
+                state: .failed, error: message,
+                observation: AlertObservation(
+                    pipeline: pipeline.name, check: check.name, table: check.table?.description, failing: .error,
+                    title: message, runID: runID))
+        }
+    }
+
+    private func result(of check: Check, outcome: CheckOutcome, counts: (table: String, counts: [DayCount])?) -> StepResult {
+        let failing: AlertSeverity? = switch outcome.status {
+        case .pass: nil
+        case .warn: .warning
+        case .fail: .error
+        }
+        let observation = AlertObservation(
+            pipeline: pipeline.name, check: check.name, table: check.table?.description, failing: failing,
+            title: outcome.summary, detail: outcome.sample.isEmpty ? "" : "\(Format.count(outcome.failingRows)) failing rows",
+            sql: outcome.sql, sample: outcome.sample, runID: runID)
+        switch outcome.status {
+        case .pass:
+            return StepResult(state: .succeeded, rows: outcome.failingRows, detail: outcome.summary, observation: observation, dailyCounts: counts)
+        case .warn:
+            return StepResult(state: .succeeded, rows: outcome.failingRows, detail: "warn: " + outcome.summary, observation: observation, dailyCounts: counts)
+        case .fail:
+            return StepResult(state: .failed, rows: outcome.failingRows, error: outcome.summary, observation: observation, dailyCounts: counts)
+        }
+    }
+
+    /// Daily counts come from the warehouse (by the date column, the table's partition column, or
+    /// the total once a day) and are merged into the recorded history, which the detector reads.
+    private func volumeVerdict(
+        table: TableName, settings: VolumeSettings
+    ) async throws -> (VolumeVerdict, (table: String, counts: [DayCount])) {
+        let column = settings.dateColumn ?? pipeline.load(into: table)?.partitionBy ?? pipeline.model(named: table)?.partitionBy
+        let today = Days.string(clock.now, in: manifest.timeZone)
+        let windowDays = settings.trainingDays * (settings.seasonality == .dayOfWeek ? 7 : 1) + 1
+        let since = Days.adding(-windowDays, to: today) ?? today
+        let fresh = try await warehouse.rowsPerDay(of: table, column: column, since: since)
+        let recorded = try await state.read { try $0.dailyCounts(table: table.description, since: since) }
+        var merged = Dictionary(recorded.map { ($0.day, $0.rows) }, uniquingKeysWith: { _, new in new })
+        for count in fresh { merged[count.day] = count.rows }
+        let history = merged.map { DayCount(day: $0.key, rows: $0.value) }.sorted { $0.day < $1.day }
+        // With a date column today is still filling up, so the newest complete day is judged.
+        let day = column == nil ? today : (Days.adding(-1, to: today) ?? today)
+        let verdict = VolumeAnomalyDetector.evaluate(day: day, history: history, settings: settings)
+        return (verdict, (table.description, fresh))
+    }
+
+    private func observation(_ stepID: String, table: TableName, failure: String?) -> AlertObservation {
+        AlertObservation(
+            pipeline: pipeline.name, check: stepID, table: table.description, failing: failure == nil ? nil : .error,
+            title: failure ?? "\(stepID) succeeded", detail: failure ?? "", runID: runID)
+    }
+}
