@@ -96,12 +96,12 @@ public actor OutboxSender {
                 if let parentID = threadOf {
                     switch try await resolvedTS(of: parentID) {
                     case .waiting: return false
-                    case let .ts(ts): threadTS = ts
+                    case let .ts(ts, _): threadTS = ts
                     case .gone: threadTS = nil
                     }
                 }
-                let ts = try await messenger.post(channel: entry.channel, message: entry.message, threadTS: threadTS)
-                try await state.write { try $0.markSent(outboxID: entry.id, ts: ts) }
+                let posted = try await messenger.post(channel: entry.channel, message: entry.message, threadTS: threadTS)
+                try await state.write { try $0.markSent(outboxID: entry.id, ts: posted.ts, channelID: posted.channel) }
             case let .update(target):
                 switch try await resolvedTS(of: target) {
                 case .waiting:
@@ -109,9 +109,9 @@ public actor OutboxSender {
                 case .gone:
                     try await state.write { try $0.markFailed(outboxID: entry.id, error: "the message to edit was never delivered") }
                     return false
-                case let .ts(ts):
-                    try await messenger.update(channel: entry.channel, ts: ts, message: entry.message)
-                    try await state.write { try $0.markSent(outboxID: entry.id, ts: ts) }
+                case let .ts(ts, channelID):
+                    try await messenger.update(channel: channelID ?? entry.channel, ts: ts, message: entry.message)
+                    try await state.write { try $0.markSent(outboxID: entry.id, ts: ts, channelID: channelID) }
                 }
             }
             return true
@@ -121,12 +121,12 @@ public actor OutboxSender {
         }
     }
 
-    private enum ParentTS { case ts(String), waiting, gone }
+    private enum ParentTS { case ts(String, channelID: String?), waiting, gone }
 
     private func resolvedTS(of outboxID: Int64) async throws -> ParentTS {
         guard let parent = try await state.read({ try $0.outboxEntry(id: outboxID) }) else { return .gone }
         switch parent.state {
-        case .sent: return parent.ts.map(ParentTS.ts) ?? .gone
+        case .sent: return parent.ts.map { ParentTS.ts($0, channelID: parent.channelID) } ?? .gone
         case .pending: return .waiting
         case .failed: return .gone
         }

@@ -13,11 +13,11 @@ public actor ConsoleMessenger: SlackMessenger {
     }
 
     /// Prints the message; a thread reply is indented under its parent.
-    public func post(channel: String, message: SlackMessage, threadTS: String?) async throws -> String {
+    public func post(channel: String, message: SlackMessage, threadTS: String?) async throws -> SlackPostedMessage {
         sequence += 1
         let ts = String(format: "%010d.%06d", Int(Date().timeIntervalSince1970), sequence)
         write(ConsoleRenderer.render(message, channel: channel, thread: threadTS != nil) + "\n")
-        return ts
+        return SlackPostedMessage(channel: channel, ts: ts)
     }
 
     /// Prints the new version of an edited message.

@@ -3,8 +3,8 @@ import SluiceCore
 
 /// Delivers messages to Slack (or to the console): the outbox sender's only view of Slack.
 public protocol SlackMessenger: Sendable {
-    /// Posts a message (`chat.postMessage`), in a thread when `threadTS` is set; returns its `ts`.
-    func post(channel: String, message: SlackMessage, threadTS: String?) async throws -> String
+    /// Posts a message (`chat.postMessage`), in a thread when `threadTS` is set; returns where it landed.
+    func post(channel: String, message: SlackMessage, threadTS: String?) async throws -> SlackPostedMessage
     /// Replaces a posted message (`chat.update`).
     func update(channel: String, ts: String, message: SlackMessage) async throws
 }

@@ -41,14 +41,10 @@ public struct SlackWebClient: SlackMessenger, CustomStringConvertible, CustomRef
 
     // MARK: Web API methods
 
-    /// `chat.postMessage`, in the thread `threadTS` when set; returns the new message's `ts`.
-    public func post(channel: String, message: SlackMessage, threadTS: String?) async throws -> String {
-        try await postMessage(channel: channel, message: message, threadTS: threadTS).ts
-    }
-
-    /// `chat.postMessage`, returning where the message landed: the channel id (also when `channel`
-    /// is a name) and its `ts`. Later edits of this client to `channel` use the learned id.
-    public func postMessage(channel: String, message: SlackMessage, threadTS: String?) async throws -> SlackPostedMessage {
+    /// `chat.postMessage`, in the thread `threadTS` when set; returns where the message landed: the
+    /// channel id (also when `channel` is a name) and its `ts`. Later edits of this client to
+    /// `channel` use the learned id.
+    public func post(channel: String, message: SlackMessage, threadTS: String?) async throws -> SlackPostedMessage {
         let reply = try await call(
             "chat.postMessage",
             body: MessageBody(channel: channel, text: message.text, blocks: message.blocks.isEmpty ? nil : message.blocks, threadTS: threadTS))
@@ -87,6 +83,17 @@ public struct SlackWebClient: SlackMessenger, CustomStringConvertible, CustomRef
         request.method = .GET
         request.headers.add(name: "Authorization", value: "Bearer " + token)
         return try await send(request, method: "usergroups.users.list").users ?? []
+    }
+
+    /// `auth.test`: checks the token and returns the bot's own user id (to ignore its own messages
+    /// and recognise its mention in threads).
+    public func botUserID() async throws -> String {
+        struct Empty: Encodable {}
+        let reply = try await call("auth.test", body: Empty())
+        guard let user = reply.userID else {
+            throw SlackErrorGuidance.unreadableReply(method: "auth.test", host: host(of: baseURL))
+        }
+        return user
     }
 
     /// Replies through an interaction's `response_url` (no token needed or sent): `ephemeral` shows it
@@ -247,10 +254,12 @@ public struct SlackWebClient: SlackMessenger, CustomStringConvertible, CustomRef
         var channel: String?
         var ts: String?
         var users: [String]?
+        var userID: String?
         var details: [String]
 
         private enum CodingKeys: String, CodingKey {
             case ok, error, warning, needed, channel, ts, users, errors, responseMetadata = "response_metadata"
+            case userID = "user_id"
         }
 
         private enum MetadataKeys: String, CodingKey { case messages }
@@ -262,6 +271,7 @@ public struct SlackWebClient: SlackMessenger, CustomStringConvertible, CustomRef
             warning = try? c.decodeIfPresent(String.self, forKey: .warning)
             needed = try? c.decodeIfPresent(String.self, forKey: .needed)
             channel = try? c.decodeIfPresent(String.self, forKey: .channel)
+            userID = try? c.decodeIfPresent(String.self, forKey: .userID)
             ts = try? c.decodeIfPresent(String.self, forKey: .ts)
             users = try? c.decodeIfPresent([String].self, forKey: .users)
             let errors = (try? c.decodeIfPresent([String].self, forKey: .errors)) ?? []

@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
             let work = wiring.work
             let watcher = AlertWatcher(manifest: wiring.manifest, state: wiring.state, clock: wiring.clock, logger: logger)
             let router = buildRouter(state: wiring.state, metrics: registry)
-            addSlackRoutes(to: router, surface: wiring.slackSurface())
+            addSlackRoutes(to: router, surface: try await wiring.slackSurface())
             if environment.slackSigningSecret == nil {
                 logger.notice("SLACK_SIGNING_SECRET is not set: /slack/* requests are refused (try `sluice chat` to talk to Sluice locally)")
             }

@@ -18,6 +18,7 @@ struct Wiring: Sendable {
     let sender: OutboxSender
     let conversation: Conversation
     let replies: any ReplyChannel
+    let slackClient: SlackWebClient?
     let work: WorkQueue
     let clock: SystemClock
     let logger: Logger
@@ -42,8 +43,10 @@ struct Wiring: Sendable {
         let replies: any ReplyChannel
         let directory: any OperatorDirectory
         var interval: TimeInterval = 0
+        var slackClient: SlackWebClient?
         if let token = environment.slackBotToken {
             let client = SlackWebClient(token: token, baseURL: environment.slackAPIURL, logger: logger)
+            slackClient = client
             messenger = client
             replies = SlackReplyChannel(client: client, logger: logger)
             directory = SlackGroupDirectory(client: client, logger: logger)
@@ -59,15 +62,25 @@ struct Wiring: Sendable {
             commandName: environment.commandName, logger: logger)
         return Wiring(
             environment: environment, manifest: manifest, state: state, warehouse: warehouse, runner: runner,
-            sender: sender, conversation: conversation, replies: replies, work: work, clock: clock, logger: logger)
+            sender: sender, conversation: conversation, replies: replies, slackClient: slackClient, work: work,
+            clock: clock, logger: logger)
     }
 
     /// The `/slack/*` surface; without a signing secret every Slack request is refused with 401.
-    func slackSurface() -> SlackSurface {
-        SlackSurface(
+    /// In Slack mode the bot's user id comes from `auth.test`, which also proves the token works.
+    func slackSurface() async throws -> SlackSurface {
+        var botUserID = environment.slackBotUserID
+        if botUserID == nil, let slackClient {
+            do {
+                botUserID = try await slackClient.botUserID()
+            } catch {
+                throw CLIError("Slack refused SLACK_BOT_TOKEN at start-up: \(error)")
+            }
+        }
+        return SlackSurface(
             verifier: environment.slackSigningSecret.map { SlackRequestVerifier(signingSecret: $0) },
             conversation: conversation, replies: replies, state: state, work: work,
-            botUserID: environment.slackBotUserID, clock: clock, logger: logger)
+            botUserID: botUserID, clock: clock, logger: logger)
     }
 
     /// Marks runs left active by a process that is gone as interrupted, and announces them.

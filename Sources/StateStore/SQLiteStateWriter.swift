@@ -204,10 +204,10 @@ struct SQLiteStateWriter: SQLiteStateQueries, StateWriter {
         return db.lastInsertedRowID
     }
 
-    func markSent(outboxID: Int64, ts: String) throws {
+    func markSent(outboxID: Int64, ts: String, channelID: String?) throws {
         try db.execute(
-            sql: "UPDATE outbox SET state = ?, ts = ?, attempts = attempts + 1 WHERE id = ?",
-            arguments: [OutboxState.sent.rawValue, ts, outboxID])
+            sql: "UPDATE outbox SET state = ?, ts = ?, channel_id = COALESCE(?, channel_id), attempts = attempts + 1 WHERE id = ?",
+            arguments: [OutboxState.sent.rawValue, ts, channelID, outboxID])
         try requireChange("outbox entry \(outboxID)")
     }
 

@@ -7,6 +7,10 @@ enum StateMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: createSchema)
+        migrator.registerMigration("v2-outbox-channel-id") { db in
+            // chat.update needs the channel id Slack answered with, not the name the message was posted to.
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN channel_id TEXT")
+        }
         return migrator
     }
 

@@ -109,6 +109,7 @@ extension OutboxEntry {
             attempts: try row.decode(forColumn: "attempts"),
             notBefore: try StateColumns.date(row, "not_before"),
             ts: try row.decode(forColumn: "ts"),
+            channelID: try row.decode(forColumn: "channel_id"),
             lastError: try row.decode(forColumn: "last_error"),
             createdAt: try StateColumns.date(row, "created_at"))
     }

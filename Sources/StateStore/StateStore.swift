@@ -80,8 +80,8 @@ public protocol StateWriter: StateReader {
     func deleteMutes(target: String, at now: Date) throws -> Int
     /// Adds a message to the outbox; returns its id.
     func enqueue(channel: String, action: OutboxAction, message: SlackMessage, at now: Date) throws -> Int64
-    /// Records a delivery with Slack's `ts`.
-    func markSent(outboxID: Int64, ts: String) throws
+    /// Records a delivery with Slack's `ts` and the channel id Slack answered with.
+    func markSent(outboxID: Int64, ts: String, channelID: String?) throws
     /// Records a failed attempt; it is retried at `notBefore`.
     func markRetry(outboxID: Int64, error: String, notBefore: Date) throws
     /// Gives up on an entry.

@@ -84,11 +84,20 @@ public struct PipelineRunner: Sendable {
         guard var run = loaded, let pipeline = manifest.pipeline(named: run.pipeline) else {
             throw RunError("run \(runID) was not found")
         }
-        try await warehouse.prepare(datasets: Set(manifest.tables.map(\.dataset)))
+        do {
+            try await warehouse.prepare(datasets: Set(manifest.tables.map(\.dataset)))
+        } catch {
+            run.state = Task.isCancelled ? .cancelled : .failed
+            run.finishedAt = clock.now
+            run.error = Task.isCancelled ? "cancelled before it started" : "the warehouse is not ready: \(error)"
+            let failed = run
+            try await persistState { try $0.updateRun(failed) }
+            return failed
+        }
         run.state = .running
         run.startedAt = clock.now
         let started = run
-        try await state.write { try $0.updateRun(started) }
+        try await persistState { try $0.updateRun(started) }
         logger.info("run started", metadata: ["pipeline": "\(run.pipeline)", "run": "\(run.id)"])
 
         let runner = StepRunner(
@@ -130,7 +139,7 @@ public struct PipelineRunner: Sendable {
         run.error = finalSteps.first { $0.state == .failed }.map { "\($0.stepID): \($0.error ?? "failed")" }
         let finished = run
         let channel = pipeline.channel ?? manifest.slack.defaultChannel
-        try await state.write { writer in
+        try await persistState { writer in
             try writer.updateRun(finished)
             let result = RunMessages.result(finished, steps: finalSteps, owners: pipeline.owners)
             let parent = try writer.enqueue(channel: channel, action: .post(threadOf: nil), message: result, at: finished.finishedAt ?? Date())
@@ -157,7 +166,7 @@ public struct PipelineRunner: Sendable {
         let recorder = AlertRecorder(manifest: manifest)
         let now = clock.now
         do {
-            try await state.write { writer in
+            try await persistState { writer in
                 try writer.updateStep(snapshot)
                 if let watermark = result.watermark {
                     try writer.setWatermark(pipeline: pipeline, source: watermark.source, value: watermark.value)
@@ -192,11 +201,18 @@ public struct PipelineRunner: Sendable {
     /// (the run's final state is written separately and does throw).
     private func save(_ steps: [StepRecord]) async {
         do {
-            try await state.write { writer in
+            try await persistState { writer in
                 for step in steps { try writer.updateStep(step) }
             }
         } catch {
             logger.error("could not save step state", metadata: ["steps": "\(steps.map(\.stepID))", "error": "\(error)"])
         }
+    }
+
+    /// Writes run bookkeeping even when the run is being cancelled (a stopping server): the write
+    /// runs in its own task, so cancellation stops the run between steps but never loses its record.
+    private func persistState(_ body: @escaping @Sendable (any StateWriter) throws -> Void) async throws {
+        let state = self.state
+        try await Task { try await state.write(body) }.value
     }
 }

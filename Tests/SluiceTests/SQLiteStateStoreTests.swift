@@ -250,7 +250,7 @@ struct SQLiteStateStoreTests {
 
             let retryAt = t0.addingTimeInterval(30)
             try await store.write { w in
-                try w.markSent(outboxID: postID, ts: "1700000000.000100")
+                try w.markSent(outboxID: postID, ts: "1700000000.000100", channelID: "C0FAKE0001")
                 try w.markRetry(outboxID: replyID, error: "ratelimited", notBefore: retryAt)
                 try w.markFailed(outboxID: editID, error: "message_not_found")
             }
@@ -269,6 +269,7 @@ struct SQLiteStateStoreTests {
             #expect(dueAfter.map(\.id) == [replyID])
             #expect(sent.map(\.id) == [postID])
             #expect(sent.first?.ts == "1700000000.000100")
+            #expect(sent.first?.channelID == "C0FAKE0001")
             #expect(sent.first?.attempts == 1)
             #expect(failed.map(\.id) == [editID])
             #expect(failed.first?.action == .update(target: postID))
@@ -280,7 +281,7 @@ struct SQLiteStateStoreTests {
             #expect(all.map(\.id) == [postID, replyID])
 
             await #expect(throws: StateStoreError.notFound("outbox entry 999")) {
-                try await store.write { w in try w.markSent(outboxID: 999, ts: "1.2") }
+                try await store.write { w in try w.markSent(outboxID: 999, ts: "1.2", channelID: nil) }
             }
         }
     }

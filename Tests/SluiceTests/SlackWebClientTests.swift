@@ -41,8 +41,8 @@ struct SlackWebClientTests {
     @Test func postReturnsTheTSAndSendsJSONWithTheBearerToken() async throws {
         try await FakeSlackWebAPI.run { slack in
             let client = Self.client(slack)
-            let ts = try await client.post(channel: "C0123CHAN", message: Self.alert, threadTS: nil)
-            let second = try await client.post(channel: "C0123CHAN", message: SlackMessage(text: "second"), threadTS: nil)
+            let ts = try await client.post(channel: "C0123CHAN", message: Self.alert, threadTS: nil).ts
+            let second = try await client.post(channel: "C0123CHAN", message: SlackMessage(text: "second"), threadTS: nil).ts
             #expect(ts.range(of: #"^\d{10}\.\d{6}$"#, options: .regularExpression) != nil)
             #expect(second > ts)
 
@@ -65,8 +65,8 @@ struct SlackWebClientTests {
     @Test func aThreadReplyCarriesThreadTS() async throws {
         try await FakeSlackWebAPI.run { slack in
             let client = Self.client(slack)
-            let parent = try await client.post(channel: "C0123CHAN", message: Self.alert, threadTS: nil)
-            let reply = try await client.post(channel: "C0123CHAN", message: SlackMessage(text: "Seen again (2×)"), threadTS: parent)
+            let parent = try await client.post(channel: "C0123CHAN", message: Self.alert, threadTS: nil).ts
+            let reply = try await client.post(channel: "C0123CHAN", message: SlackMessage(text: "Seen again (2×)"), threadTS: parent).ts
             #expect(await slack.calls(method: "chat.postMessage").last?.body["thread_ts"]?.string == parent)
             #expect(await slack.replies(in: "C0123CHAN", threadTS: parent).map(\.ts) == [reply])
             #expect(await slack.topLevelMessages(in: "C0123CHAN").map(\.ts) == [parent])
@@ -76,7 +76,7 @@ struct SlackWebClientTests {
     @Test func updateEditsTheMessageInPlaceEvenWhenPostedByName() async throws {
         try await FakeSlackWebAPI.run { slack in
             let client = Self.client(slack)
-            let posted = try await client.postMessage(channel: "#data-alerts", message: Self.alert, threadTS: nil)
+            let posted = try await client.post(channel: "#data-alerts", message: Self.alert, threadTS: nil)
             #expect(posted.channel == (await slack.channelID(for: "#data-alerts")))
             #expect(posted.channel.hasPrefix("C"))
 
@@ -98,7 +98,7 @@ struct SlackWebClientTests {
     @Test func updateWithoutBlocksClearsTheOldBlocks() async throws {
         try await FakeSlackWebAPI.run { slack in
             let client = Self.client(slack)
-            let ts = try await client.post(channel: "C0123CHAN", message: Self.alert, threadTS: nil)
+            let ts = try await client.post(channel: "C0123CHAN", message: Self.alert, threadTS: nil).ts
             try await client.update(channel: "C0123CHAN", ts: ts, message: SlackMessage(text: "plain now"))
             #expect(await slack.calls(method: "chat.update").first?.body["blocks"] == .array([]))
             #expect(await slack.message(channel: "C0123CHAN", ts: ts)?.blocks == .array([]))
@@ -119,7 +119,7 @@ struct SlackWebClientTests {
 
     @Test func aChannelNameIsNotAnIDForSlacksUpdate() async throws {
         try await FakeSlackWebAPI.run { slack in
-            let posted = try await Self.client(slack).postMessage(channel: "#data-alerts", message: Self.alert, threadTS: nil)
+            let posted = try await Self.client(slack).post(channel: "#data-alerts", message: Self.alert, threadTS: nil)
             let freshClient = Self.client(slack)
             let error = try await Self.deliveryError {
                 try await freshClient.update(channel: "#data-alerts", ts: posted.ts, message: SlackMessage(text: "x"))
@@ -163,7 +163,7 @@ struct SlackWebClientTests {
                 try await client.publishHome(user: "U1", blocks: Array(repeating: .divider, count: 101))
             }
             #expect(error.code == "invalid_arguments")
-            #expect(error.message.contains("less than 101 items"))
+            #expect(error.message.contains("no more than 100 items allowed [json-pointer:/view/blocks]"))
         }
     }
 
@@ -185,7 +185,7 @@ struct SlackWebClientTests {
     @Test func respondingThroughAResponseURLReplacesTheOriginal() async throws {
         try await FakeSlackWebAPI.run { slack in
             let client = Self.client(slack)
-            let ts = try await client.post(channel: "C0123CHAN", message: Self.alert, threadTS: nil)
+            let ts = try await client.post(channel: "C0123CHAN", message: Self.alert, threadTS: nil).ts
             await slack.linkResponseURL("r1", toMessageIn: "C0123CHAN", ts: ts)
             let acked = SlackMessage(text: "Acknowledged by <@U0123ABCD>", blocks: [.context(["Acknowledged by <@U0123ABCD>"])])
             try await client.respond(to: slack.responseURL("r1"), message: acked, ephemeral: false, replaceOriginal: true)
@@ -401,7 +401,7 @@ struct SlackWebClientTests {
         (#"[{"type":"context","elements":[]}]"#, 50, "1 to 10 items"),
         (#"[{"type":"actions","elements":[{"type":"button","text":{"type":"plain_text","text":"Go"},"action_id":"a"},{"type":"button","text":{"type":"plain_text","text":"Go"},"action_id":"a"}]}]"#, 50, "duplicate action_id"),
         (#"[{"type":"divider","block_id":"x"},{"type":"divider","block_id":"x"}]"#, 50, "duplicate block_id"),
-        (#"[{"type":"divider"},{"type":"divider"}]"#, 1, "less than 2 items"),
+        (#"[{"type":"divider"},{"type":"divider"}]"#, 1, "no more than 1 items allowed"),
         (#"{"type":"divider"}"#, 50, "must be an array"),
         (#"[{"type":"section","text":{"type":"mrkdwn","text":"t","emoji":true}}]"#, 50, "emoji"),
     ] as [(String, Int, String?)])

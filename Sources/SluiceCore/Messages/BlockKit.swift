@@ -39,6 +39,12 @@ public enum BlockLimits {
     public static let actionElements = 25
     /// Elements in a context block.
     public static let contextElements = 10
+    /// Characters in a confirmation dialog's title.
+    public static let confirmTitle = 100
+    /// Characters in a confirmation dialog's text.
+    public static let confirmText = 300
+    /// Characters in a confirmation dialog's button labels.
+    public static let confirmButton = 30
     /// Characters in the fallback `text`.
     public static let fallbackText = 40_000
 }

@@ -44,12 +44,19 @@ public enum MessageFitting {
         }
     }
 
-    /// Enforces button limits.
+    /// Enforces button limits, including its confirmation dialog's.
     public static func fit(_ button: Button) -> Button {
         var fitted = button
         fitted.text = truncate(button.text, to: BlockLimits.buttonText)
         fitted.actionID = String(button.actionID.prefix(BlockLimits.actionID))
         fitted.value = String(button.value.prefix(BlockLimits.buttonValue))
+        fitted.confirm = button.confirm.map { dialog in
+            Confirmation(
+                title: truncate(dialog.title, to: BlockLimits.confirmTitle),
+                text: truncate(dialog.text, to: BlockLimits.confirmText),
+                confirm: truncate(dialog.confirm, to: BlockLimits.confirmButton),
+                deny: truncate(dialog.deny, to: BlockLimits.confirmButton))
+        }
         return fitted
     }
 

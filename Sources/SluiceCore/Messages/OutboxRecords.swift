@@ -32,6 +32,8 @@ public struct OutboxEntry: Sendable, Equatable, Identifiable {
     public var notBefore: Date
     /// Slack's `ts` of the posted message, once sent.
     public var ts: String?
+    /// The channel id Slack answered with (edits need the id, not a name).
+    public var channelID: String?
     /// The last delivery error.
     public var lastError: String?
     /// When it was enqueued.
@@ -40,7 +42,8 @@ public struct OutboxEntry: Sendable, Equatable, Identifiable {
     /// Creates an outbox entry.
     public init(
         id: Int64, channel: String, action: OutboxAction, message: SlackMessage, state: OutboxState = .pending,
-        attempts: Int = 0, notBefore: Date, ts: String? = nil, lastError: String? = nil, createdAt: Date
+        attempts: Int = 0, notBefore: Date, ts: String? = nil, channelID: String? = nil, lastError: String? = nil,
+        createdAt: Date
     ) {
         self.id = id
         self.channel = channel
@@ -50,6 +53,7 @@ public struct OutboxEntry: Sendable, Equatable, Identifiable {
         self.attempts = attempts
         self.notBefore = notBefore
         self.ts = ts
+        self.channelID = channelID
         self.lastError = lastError
         self.createdAt = createdAt
     }

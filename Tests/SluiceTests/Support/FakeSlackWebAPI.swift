@@ -433,6 +433,12 @@ actor FakeSlackWebAPI {
         case "chat.postEphemeral": return postEphemeral(body)
         case "views.publish": return publish(body)
         case "usergroups.users.list": return userGroupUsers(body)
+        case "auth.test":
+            return (.json(.object([
+                "ok": .bool(true), "url": .string("https://example.slack.com/"), "team": .string("Example"),
+                "user": .string("sluice"), "team_id": .string("T0001"), "user_id": .string(Self.botUserID),
+                "bot_id": .string(Self.botID),
+            ])), nil)
         default: return failed("unknown_method")
         }
     }
@@ -672,7 +678,7 @@ enum BlockKitRules {
     static func problems(blocks: JSON, limit: Int, pointer: String) -> [String] {
         guard let list = blocks.array else { return ["must be an array [json-pointer:\(pointer)]"] }
         var problems: [String] = []
-        if list.count > limit { problems.append("must be less than \(limit + 1) items [json-pointer:\(pointer)]") }
+        if list.count > limit { problems.append("no more than \(limit) items allowed [json-pointer:\(pointer)]") }
         var blockIDs = Set<String>()
         for (index, block) in list.enumerated() {
             let at = "\(pointer)/\(index)"

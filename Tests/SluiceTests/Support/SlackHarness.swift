@@ -1,0 +1,146 @@
+import Conversation
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Prometheus
+import Server
+import SlackAPI
+import SluiceCore
+import StateStore
+import Warehouse
+import Worker
+
+/// The real server pieces wired against a fake Slack: state store, SQLite warehouse, runner, outbox
+/// sender over `SlackWebClient`, the conversation and the `/slack/*` routes.
+struct SlackHarness: Sendable {
+    static let signingSecret = "8f742231b10e8888abcd99yyyzzz85a5"
+    static let operatorID = "U0OPERATOR"
+    static let bystanderID = "U0BYSTANDER"
+    static let channel = "#alerts"
+
+    let workspace: Workspace
+    let manifest: Manifest
+    let state: SQLiteStateStore
+    let runner: PipelineRunner
+    let sender: OutboxSender
+    let work: WorkQueue
+    let surface: SlackSurface
+    let clock: TestClock
+
+    /// A pipeline `mini`: one CSV (`customer` may be empty → the not_null check fails) and one model.
+    static func miniManifest() -> String {
+        """
+        timezone: Europe/London
+        warehouse: { kind: sqlite, path: warehouse }
+        slack: { default_channel: "\(channel)", escalate_after: 30m }
+        access: { operators: [\(operatorID)] }
+        pipelines:
+          mini:
+            owners: [U0OWNER]
+            sources:
+              orders: { kind: csv, path: data/orders.csv }
+            loads:
+              - source: orders
+                table: raw.orders
+                write: truncate
+                columns: { id: integer, amount: float, customer: string }
+            models:
+              - { name: mart.totals, sql: models/totals.sql, materialized: table }
+            checks:
+              - { not_null: raw.orders, column: customer }
+        """
+    }
+
+    init(slack: FakeSlackWebAPI) throws {
+        let workspace = try Workspace()
+        self.workspace = workspace
+        try workspace.write("models/totals.sql", "select count(*) as orders, sum(amount) as revenue from raw.orders")
+        try workspace.write("data/orders.csv", "id,amount,customer\n1,10,\n2,20,bob\n")
+        manifest = try workspace.manifest(Self.miniManifest())
+        clock = TestClock()
+        state = try workspace.stateStore()
+        let logger = Logger(label: "test")
+        runner = PipelineRunner(manifest: manifest, state: state, warehouse: try workspace.warehouse(), clock: clock, logger: logger)
+        let client = SlackWebClient(token: FakeSlackWebAPI.defaultToken, baseURL: slack.baseURL, logger: logger)
+        sender = OutboxSender(state: state, messenger: client, clock: clock, logger: logger, channelInterval: 0)
+        work = WorkQueue()
+        let conversation = Conversation(
+            manifest: manifest, state: state, runner: runner, work: work, clock: clock, logger: logger)
+        surface = SlackSurface(
+            verifier: SlackRequestVerifier(signingSecret: Self.signingSecret), conversation: conversation,
+            replies: SlackReplyChannel(client: client, logger: logger), state: state, work: work,
+            botUserID: FakeSlackWebAPI.botUserID, clock: clock, logger: logger)
+    }
+
+    /// The routes as an application, for `app.test(.router)`.
+    func application() -> some ApplicationProtocol {
+        let router = buildRouter(state: state, metrics: PrometheusCollectorRegistry())
+        addSlackRoutes(to: router, surface: surface)
+        return Application(router: router)
+    }
+
+    /// Runs the pipeline once and delivers what it enqueued.
+    @discardableResult
+    func runAndDeliver() async throws -> RunRecord {
+        let run = try await runner.run(RunRequest(pipeline: "mini", trigger: .manual, requestedBy: "test"))
+        try await sender.deliverDue()
+        return run
+    }
+
+    /// Headers Slack would send for `body` at the harness clock's time, signed with `secret`.
+    func signedHeaders(_ body: String, secret: String = signingSecret, timestamp: Date? = nil, contentType: String) -> HTTPFields {
+        let ts = String(Int((timestamp ?? clock.now).timeIntervalSince1970))
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("v0:\(ts):\(body)".utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        headers[HTTPField.Name("X-Slack-Request-Timestamp")!] = ts
+        headers[HTTPField.Name("X-Slack-Signature")!] = "v0=" + mac.map { String(format: "%02x", $0) }.joined()
+        return headers
+    }
+
+    /// A slash-command form body in Slack's shape.
+    static func commandBody(_ text: String, user: String = operatorID, responseURL: String) -> String {
+        let fields = [
+            ("token", "gIkuvaNzQIHg97ATvDxqgjtO"), ("team_id", "T0001"), ("team_domain", "example"),
+            ("channel_id", "C2147483705"), ("channel_name", "alerts"), ("user_id", user), ("user_name", "someone"),
+            ("command", "/sluice"), ("text", text), ("api_app_id", "A123456"), ("response_url", responseURL),
+            ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
+        ]
+        return fields.map { "\($0.0)=\(formEscape($0.1))" }.joined(separator: "&")
+    }
+
+    /// A `block_actions` interaction form body pressing one button.
+    static func actionBody(actionID: String, value: String, user: String = operatorID, responseURL: String) -> String {
+        let payload: [String: Any] = [
+            "type": "block_actions", "user": ["id": user, "username": "someone", "team_id": "T0001"],
+            "api_app_id": "A123456", "token": "9s8d9as89d8as9d8as989", "trigger_id": "12466734323.1395872398",
+            "team": ["id": "T0001", "domain": "example"], "channel": ["id": "C0FAKE0001", "name": "alerts"],
+            "response_url": responseURL,
+            "actions": [["action_id": actionID, "block_id": "alert", "value": value, "type": "button",
+                         "text": ["type": "plain_text", "text": "Button"], "action_ts": "1548426417.840180"]],
+        ]
+        let json = String(decoding: (try? JSONSerialization.data(withJSONObject: payload)) ?? Data(), as: UTF8.self)
+        return "payload=" + formEscape(json)
+    }
+
+    /// An `event_callback` JSON body for a message in a thread.
+    static func threadEventBody(type: String = "app_mention", text: String, threadTS: String, eventID: String, user: String = operatorID) -> String {
+        let event: [String: Any] = [
+            "type": type, "user": user, "text": text, "ts": "1700000999.000200", "channel": "C0FAKE0001",
+            "event_ts": "1700000999.000200", "thread_ts": threadTS,
+        ]
+        let envelope: [String: Any] = [
+            "token": "XXYYZZ", "team_id": "T0001", "api_app_id": "A123456", "event": event, "type": "event_callback",
+            "event_id": eventID, "event_time": 1_700_000_999,
+        ]
+        return String(decoding: (try? JSONSerialization.data(withJSONObject: envelope)) ?? Data(), as: UTF8.self)
+    }
+
+    static func formEscape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._*")
+        return (text.addingPercentEncoding(withAllowedCharacters: allowed) ?? "").replacingOccurrences(of: "%20", with: "+")
+    }
+}
