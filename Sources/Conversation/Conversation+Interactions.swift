@@ -7,9 +7,19 @@ extension Conversation {
     /// A button press on one of Sluice's messages; nil when the action is not one of ours.
     public func handleAction(actionID: String, value: String, from requester: Requester) async -> CommandReply? {
         do {
+            if actionID.hasPrefix(BackfillMessages.Action.prefix) { return await handleBackfillAction(actionID: actionID, value: value, from: requester) }
             if actionID == RunMessages.rerunAction {
                 guard let runID = Int64(value) else { return nil }
                 return await handle("rerun \(runID)", from: requester)
+            }
+            if actionID == RunMessages.confirmCostAction {
+                guard manifest.pipeline(named: value) != nil else { return nil }
+                guard await mayAct(requester) else {
+                    try await auditor.record(requester, "run", value, detail: "cost confirmation", outcome: "refused")
+                    return .note(refusal(for: "run"))
+                }
+                return try await startRun(
+                    RunRequest(pipeline: value, trigger: .manual, requestedBy: requester.userID, costConfirmed: true), from: requester)
             }
             guard actionID.hasPrefix("alert."), let alertID = Int64(value) else { return nil }
             guard let alert = try await state.read({ try $0.alert(id: alertID) }) else {

@@ -124,8 +124,16 @@ public struct Conversation: Sendable {
         case .mutes:
             let now = clock.now
             return CommandReply(StatusMessages.mutes(try await state.read { try $0.activeMutes(at: now) }, now: now))
-        case .backfill, .freshness, .volume, .cost, .digest:
-            return .note("`\(commandName) \(command.word)` is not available in this version of Sluice yet. `\(commandName) help` lists what is.")
+        case let .freshness(target):
+            return try await freshness(target)
+        case let .volume(table, days):
+            return try await volume(table, days: days)
+        case let .cost(pipeline, window, estimate):
+            return try await cost(pipeline: pipeline, window: window, estimate: estimate)
+        case let .backfill(pipeline, from, to):
+            return try await backfillPreview(pipeline: pipeline, from: from, to: to, requester: requester)
+        case .digest:
+            return try await postDigest(from: requester)
         }
     }
 
@@ -139,15 +147,21 @@ public struct Conversation: Sendable {
             return .note(":hourglass: \(error)")
         } catch let error as RunError {
             return .note(":warning: \(error.message)")
+        } catch let refusal as CostRefusal {
+            try await auditor.record(requester, request.trigger.rawValue, request.pipeline, detail: refusal.reason, outcome: "refused")
+            return CommandReply(RunMessages.costRefused(pipeline: refusal.pipeline, reason: refusal.reason, models: refusal.estimate.models))
         }
         try await auditor.record(
             requester, request.trigger.rawValue, request.pipeline,
             detail: request.rerunOf.map { "rerun of \($0)\(request.rerunAll ? " (all steps)" : "")" } ?? "run \(run.id)")
         let runner = self.runner
         let logger = self.logger
+        let progress = await RunProgressReporter.start(
+            for: run, channel: requester.channelID ?? manifest.pipeline(named: request.pipeline)?.channel ?? manifest.slack.defaultChannel,
+            state: state, clock: clock, logger: logger)
         work.submit {
             do {
-                _ = try await runner.execute(runID: run.id)
+                _ = try await runner.execute(runID: run.id, observer: progress)
             } catch {
                 logger.error("run from Slack failed", metadata: ["run": "\(run.id)", "error": "\(error)"])
             }

@@ -25,11 +25,13 @@ public struct SlackSurface: Sendable {
     public var clock: any WallClock
     /// Logger.
     public var logger: Logger
+    /// Publishes the App Home tab when a user opens it; nil in console mode.
+    public var home: HomePublisher?
 
     /// Creates the surface.
     public init(
         verifier: SlackRequestVerifier?, conversation: Conversation, replies: any ReplyChannel, state: any StateStore,
-        work: WorkQueue, botUserID: String?, clock: any WallClock, logger: Logger
+        work: WorkQueue, botUserID: String?, clock: any WallClock, logger: Logger, home: HomePublisher? = nil
     ) {
         self.verifier = verifier
         self.conversation = conversation
@@ -39,6 +41,7 @@ public struct SlackSurface: Sendable {
         self.botUserID = botUserID
         self.clock = clock
         self.logger = logger
+        self.home = home
     }
 }
 
@@ -139,6 +142,7 @@ private func handleEvent(_ event: SlackEvent, _ surface: SlackSurface) async {
         } catch {
             surface.logger.error("could not record app_home_opened", metadata: ["error": "\(error)"])
         }
+        await surface.home?.opened(user: user)
     default:
         return
     }

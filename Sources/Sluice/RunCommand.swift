@@ -18,6 +18,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "With --rerun: run every step again, not only the failed ones.")
     var all = false
 
+    @Flag(name: .long, help: "Run even when the cost estimate breaks cost.maximum_bytes_billed or cost.daily_budget.")
+    var confirmCost = false
+
     func run() async throws {
         let logger = Logs.bootstrap()
         let finished: RunRecord
@@ -27,7 +30,7 @@ struct RunCommand: AsyncParsableCommand {
             try await wiring.recoverInterruptedRuns()
             let request = RunRequest(
                 pipeline: pipeline, trigger: rerun == nil ? .manual : .rerun, requestedBy: "cli", rerunOf: rerun,
-                rerunAll: all)
+                rerunAll: all, costConfirmed: confirmCost)
             finished = try await wiring.runner.run(request)
             steps = try await wiring.state.read { try $0.steps(runID: finished.id) }
             try await wiring.sender.drain(until: Date().addingTimeInterval(10))
@@ -37,6 +40,8 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError(error.message)
         } catch let error as StateStoreError {
             throw ValidationError(error.description)
+        } catch let refusal as CostRefusal {
+            throw ValidationError(refusal.description)
         }
         print(RunSummary.render(finished, steps: steps))
         if finished.state != .succeeded { throw ExitCode.failure }

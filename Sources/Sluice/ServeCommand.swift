@@ -32,15 +32,21 @@ struct ServeCommand: AsyncParsableCommand {
             if environment.slackSigningSecret == nil {
                 logger.notice("SLACK_SIGNING_SECRET is not set: /slack/* requests are refused (try `sluice chat` to talk to Sluice locally)")
             }
+            var services = [
+                BackgroundService("scheduler") { await scheduler.run() },
+                BackgroundService("outbox") { await sender.run() },
+                BackgroundService("work") { await work.run() },
+                BackgroundService("alerts") { await watcher.run() },
+            ]
+            if let home = wiring.home {
+                services.append(BackgroundService("home") { await home.run() })
+            } else {
+                logger.info("console mode: no App Home tab (it needs SLACK_BOT_TOKEN)")
+            }
             let app = buildApplication(
                 router: router,
                 address: ServerAddress(host: environment.host, port: environment.port),
-                services: [
-                    BackgroundService("scheduler") { await scheduler.run() },
-                    BackgroundService("outbox") { await sender.run() },
-                    BackgroundService("work") { await work.run() },
-                    BackgroundService("alerts") { await watcher.run() },
-                ],
+                services: services,
                 logger: logger)
             let mode = environment.slackBotToken == nil ? "console mode: Slack messages print here" : "Slack mode"
             logger.info("Sluice listening on http://\(environment.host):\(environment.port) (\(mode))")

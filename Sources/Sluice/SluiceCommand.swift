@@ -10,7 +10,7 @@ struct SluiceCommand: AsyncParsableCommand {
         abstract: "Runs and watches ELT pipelines on BigQuery or SQLite, driven from Slack.",
         subcommands: [
             ServeCommand.self, RunCommand.self, ValidateCommand.self, ChatCommand.self, SlackManifestCommand.self,
-            DemoDataCommand.self,
+            DemoDataCommand.self, DigestCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
 }

@@ -19,6 +19,8 @@ struct Wiring: Sendable {
     let conversation: Conversation
     let replies: any ReplyChannel
     let slackClient: SlackWebClient?
+    /// Keeps the App Home tab current; nil in console mode (there is no App Home without Slack).
+    let home: HomePublisher?
     let work: WorkQueue
     let clock: SystemClock
     let logger: Logger
@@ -60,9 +62,10 @@ struct Wiring: Sendable {
         let conversation = Conversation(
             manifest: manifest, state: state, runner: runner, work: work, directory: directory, clock: clock,
             commandName: environment.commandName, logger: logger)
+        let home = slackClient.map { HomePublisher(manifest: manifest, state: state, client: $0, clock: clock, logger: logger) }
         return Wiring(
             environment: environment, manifest: manifest, state: state, warehouse: warehouse, runner: runner,
-            sender: sender, conversation: conversation, replies: replies, slackClient: slackClient, work: work,
+            sender: sender, conversation: conversation, replies: replies, slackClient: slackClient, home: home, work: work,
             clock: clock, logger: logger)
     }
 
@@ -80,7 +83,7 @@ struct Wiring: Sendable {
         return SlackSurface(
             verifier: environment.slackSigningSecret.map { SlackRequestVerifier(signingSecret: $0) },
             conversation: conversation, replies: replies, state: state, work: work,
-            botUserID: botUserID, clock: clock, logger: logger)
+            botUserID: botUserID, clock: clock, logger: logger, home: home)
     }
 
     /// Marks runs left active by a process that is gone as interrupted, and announces them.

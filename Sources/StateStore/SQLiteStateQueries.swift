@@ -129,4 +129,19 @@ extension SQLiteStateQueries {
     func setting(_ key: String) throws -> String? {
         try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key])
     }
+
+    func backfill(id: Int64) throws -> BackfillRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM backfills WHERE id = ?", arguments: [id]).map(BackfillRecord.init(row:))
+    }
+
+    func backfills(pipeline: String?, limit: Int) throws -> [BackfillRecord] {
+        let rows: [Row]
+        if let pipeline {
+            rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM backfills WHERE pipeline = ? ORDER BY id DESC LIMIT ?", arguments: [pipeline, limit])
+        } else {
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM backfills ORDER BY id DESC LIMIT ?", arguments: [limit])
+        }
+        return try rows.map(BackfillRecord.init(row:))
+    }
 }

@@ -250,6 +250,35 @@ struct SQLiteStateWriter: SQLiteStateQueries, StateWriter {
             arguments: [key, value])
     }
 
+    func insertBackfill(_ backfill: BackfillRecord) throws -> BackfillRecord {
+        try db.execute(
+            sql: """
+                INSERT INTO backfills (pipeline, days, completed_days, current_day, state, requested_by, channel,
+                                       progress_outbox_id, run_ids, cancel_requested_by, owner, error, created_at,
+                                       started_at, finished_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: try backfillColumns(backfill))
+        let id = db.lastInsertedRowID
+        guard let inserted = try self.backfill(id: id) else { throw StateStoreError.notFound("backfill \(id)") }
+        return inserted
+    }
+
+    func updateBackfill(_ backfill: BackfillRecord) throws {
+        var arguments = try backfillColumns(backfill)
+        arguments += [backfill.id]
+        try db.execute(
+            sql: """
+                UPDATE backfills SET pipeline = ?, days = ?, completed_days = ?, current_day = ?, state = ?,
+                                     requested_by = ?, channel = ?, progress_outbox_id = ?, run_ids = ?,
+                                     cancel_requested_by = ?, owner = ?, error = ?, created_at = ?, started_at = ?,
+                                     finished_at = ?, updated_at = ?
+                WHERE id = ?
+                """,
+            arguments: arguments)
+        try requireChange("backfill \(backfill.id)")
+    }
+
     /// The run with this id, which this transaction just wrote.
     private func existingRun(id: Int64) throws -> RunRecord {
         guard let run = try run(id: id) else { throw StateStoreError.notFound("run \(id)") }
@@ -259,6 +288,17 @@ struct SQLiteStateWriter: SQLiteStateQueries, StateWriter {
     /// Throws `notFound` when the last UPDATE matched no row.
     private func requireChange(_ what: String) throws {
         if db.changesCount == 0 { throw StateStoreError.notFound(what) }
+    }
+
+    /// A backfill's columns in `backfills` order, without its id.
+    private func backfillColumns(_ backfill: BackfillRecord) throws -> StatementArguments {
+        [
+            backfill.pipeline, try StateColumns.json(backfill.days), try StateColumns.json(backfill.completedDays),
+            backfill.currentDay, backfill.state.rawValue, backfill.requestedBy, backfill.channel, backfill.progressOutboxID,
+            try StateColumns.json(backfill.runIDs), backfill.cancelRequestedBy, backfill.owner, backfill.error,
+            StateColumns.seconds(backfill.createdAt), StateColumns.seconds(backfill.startedAt),
+            StateColumns.seconds(backfill.finishedAt), StateColumns.seconds(backfill.updatedAt),
+        ]
     }
 
     /// An alert's columns in `alerts` order, without its id.

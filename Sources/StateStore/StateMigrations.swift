@@ -11,7 +11,39 @@ enum StateMigrations {
             // chat.update needs the channel id Slack answered with, not the name the message was posted to.
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN channel_id TEXT")
         }
+        migrator.registerMigration("v3-backfills", migrate: createBackfills)
         return migrator
+    }
+
+    /// Backfills: one row per confirmed backfill, with the days done so far, so that a cancelled,
+    /// failed or crashed backfill resumes from its first unfinished day. At most one queued or
+    /// running backfill per pipeline.
+    private static func createBackfills(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE backfills (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    pipeline TEXT NOT NULL,
+                    days TEXT NOT NULL,
+                    completed_days TEXT NOT NULL,
+                    current_day TEXT,
+                    state TEXT NOT NULL,
+                    requested_by TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    progress_outbox_id INTEGER,
+                    run_ids TEXT NOT NULL,
+                    cancel_requested_by TEXT,
+                    owner TEXT,
+                    error TEXT,
+                    created_at REAL NOT NULL,
+                    started_at REAL,
+                    finished_at REAL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE UNIQUE INDEX backfills_one_active_per_pipeline ON backfills(pipeline)
+                    WHERE state IN ('queued', 'running');
+                CREATE INDEX backfills_by_pipeline ON backfills(pipeline, id);
+                """)
     }
 
     /// The first schema. Timestamps are UTC seconds since 1970 (REAL); enums are stored by raw value;

@@ -129,3 +129,27 @@ extension AuditEntry {
             outcome: try row.decode(forColumn: "outcome"))
     }
 }
+
+extension BackfillRecord {
+    /// Reads a `backfills` row.
+    init(row: Row) throws {
+        self.init(
+            id: try row.decode(forColumn: "id"),
+            pipeline: try row.decode(forColumn: "pipeline"),
+            days: try StateColumns.decodeJSON([String].self, row, "days"),
+            completedDays: try StateColumns.decodeJSON([String].self, row, "completed_days"),
+            currentDay: try row.decode(forColumn: "current_day"),
+            state: try StateColumns.enumValue(BackfillState.self, row, "state", table: "backfills"),
+            requestedBy: try row.decode(forColumn: "requested_by"),
+            channel: try row.decode(forColumn: "channel"),
+            progressOutboxID: try row.decode(forColumn: "progress_outbox_id"),
+            runIDs: try StateColumns.decodeJSON([Int64].self, row, "run_ids"),
+            cancelRequestedBy: try row.decode(forColumn: "cancel_requested_by"),
+            owner: try row.decode(forColumn: "owner"),
+            error: try row.decode(forColumn: "error"),
+            createdAt: try StateColumns.date(row, "created_at"),
+            startedAt: try StateColumns.optionalDate(row, "started_at"),
+            finishedAt: try StateColumns.optionalDate(row, "finished_at"),
+            updatedAt: try StateColumns.date(row, "updated_at"))
+    }
+}

@@ -47,6 +47,10 @@ public protocol StateReader {
     func auditLog(limit: Int) throws -> [AuditEntry]
     /// A small key–value store for bookkeeping (last digest day, …).
     func setting(_ key: String) throws -> String?
+    /// The backfill with this id.
+    func backfill(id: Int64) throws -> BackfillRecord?
+    /// Most recent backfills first, optionally of one pipeline.
+    func backfills(pipeline: String?, limit: Int) throws -> [BackfillRecord]
 }
 
 /// Changes available inside `write`, on top of the queries.
@@ -92,6 +96,11 @@ public protocol StateWriter: StateReader {
     func markEventProcessed(_ eventID: String, at now: Date) throws -> Bool
     /// Sets a bookkeeping value.
     func setSetting(_ key: String, value: String) throws
+    /// Inserts a backfill (its `id` is ignored) and returns it with its id. Fails when the pipeline
+    /// already has a queued or running backfill.
+    func insertBackfill(_ backfill: BackfillRecord) throws -> BackfillRecord
+    /// Saves a backfill's fields.
+    func updateBackfill(_ backfill: BackfillRecord) throws
 }
 
 /// Errors from the state store in the user's terms.

@@ -29,7 +29,8 @@ public struct PipelineRunner: Sendable {
         self.logger = logger
     }
 
-    /// Creates a queued run for the request. Throws `RunError` for an unknown pipeline or run and
+    /// Creates a queued run for the request. Throws `RunError` for an unknown pipeline or run,
+    /// `CostRefusal` when its estimate breaks the manifest's cost limits (unless confirmed), and
     /// `StateStoreError.activeRun` when the pipeline is already running.
     public func enqueue(_ request: RunRequest) async throws -> RunRecord {
         guard let pipeline = manifest.pipeline(named: request.pipeline) else {
@@ -37,6 +38,10 @@ public struct PipelineRunner: Sendable {
             let near = NearestName.suggestions(for: request.pipeline, in: names)
             throw RunError("there is no pipeline named \(request.pipeline); "
                 + (near.isEmpty ? "pipelines: \(names.joined(separator: ", "))" : "did you mean \(near.joined(separator: " or "))?"))
+        }
+        if !request.costConfirmed, request.backfillDays == nil,
+           manifest.cost.maximumBytesBilled != nil || manifest.cost.dailyBudget != nil {
+            try await CostGuard(manifest: manifest, warehouse: warehouse, state: state, clock: clock).check(pipeline)
         }
         let plan = RunPlan.steps(for: pipeline)
         let now = clock.now
@@ -70,14 +75,14 @@ public struct PipelineRunner: Sendable {
     }
 
     /// Creates and executes a run; returns the finished run.
-    public func run(_ request: RunRequest) async throws -> RunRecord {
+    public func run(_ request: RunRequest, observer: (any RunObserver)? = nil) async throws -> RunRecord {
         let run = try await enqueue(request)
-        return try await execute(runID: run.id)
+        return try await execute(runID: run.id, observer: observer)
     }
 
     /// Executes a queued run to the end. Cancellation of the calling task cancels the run between
     /// steps (running steps finish; queued ones become cancelled).
-    public func execute(runID: Int64) async throws -> RunRecord {
+    public func execute(runID: Int64, observer: (any RunObserver)? = nil) async throws -> RunRecord {
         let (loaded, steps) = try await state.read { reader in
             (try reader.run(id: runID), try reader.steps(runID: runID))
         }
@@ -130,6 +135,7 @@ public struct PipelineRunner: Sendable {
                 await persist(result, of: id, pipeline: pipeline.name, in: &records)
                 let skipped = scheduler.finish(id, as: result.state)
                 await persistFinished(skipped, as: .skipped, detail: "skipped: \(id) did not succeed", in: &records)
+                await observer?.progressed(started, steps: steps.compactMap { records[$0.stepID] })
             }
         }
 
@@ -147,6 +153,7 @@ public struct PipelineRunner: Sendable {
                 _ = try writer.enqueue(channel: channel, action: .post(threadOf: parent), message: part, at: finished.finishedAt ?? Date())
             }
         }
+        await observer?.finished(finished, steps: finalSteps)
         Counter(label: "sluice_runs_total", dimensions: [("pipeline", run.pipeline), ("state", run.state.rawValue)]).increment()
         logger.info("run finished", metadata: ["pipeline": "\(run.pipeline)", "run": "\(run.id)", "state": "\(run.state.rawValue)"])
         return run

@@ -50,11 +50,27 @@ public struct PipelineScheduler: Sendable {
         }
     }
 
+    /// Tells the pipeline's channel that a scheduled run was held back, with a "Run anyway" button.
+    private func announce(_ refusal: CostRefusal) async {
+        let manifest = runner.manifest
+        let channel = manifest.pipeline(named: refusal.pipeline)?.channel ?? manifest.slack.defaultChannel
+        let message = RunMessages.costRefused(pipeline: refusal.pipeline, reason: refusal.reason, models: refusal.estimate.models)
+        let now = runner.clock.now
+        do {
+            _ = try await runner.state.write { try $0.enqueue(channel: channel, action: .post(threadOf: nil), message: message, at: now) }
+        } catch {
+            runner.logger.error("could not announce a refused run", metadata: ["pipeline": "\(refusal.pipeline)", "error": "\(error)"])
+        }
+    }
+
     private func start(_ pipeline: String, trigger: RunTrigger) async {
         do {
             _ = try await runner.run(RunRequest(pipeline: pipeline, trigger: trigger, requestedBy: "scheduler"))
         } catch let error as StateStoreError {
             runner.logger.notice("scheduled run skipped", metadata: ["pipeline": "\(pipeline)", "reason": "\(error)"])
+        } catch let refusal as CostRefusal {
+            runner.logger.warning("scheduled run refused for its cost", metadata: ["pipeline": "\(pipeline)", "reason": "\(refusal.reason)"])
+            await announce(refusal)
         } catch {
             runner.logger.error("scheduled run failed to start", metadata: ["pipeline": "\(pipeline)", "error": "\(error)"])
         }

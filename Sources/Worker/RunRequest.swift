@@ -15,11 +15,13 @@ public struct RunRequest: Sendable, Equatable {
     public var rerunAll: Bool
     /// For a backfill: the days whose partitions are replaced.
     public var backfillDays: [String]?
+    /// An operator confirmed the run despite its cost estimate (skips `CostGuard`).
+    public var costConfirmed: Bool
 
     /// Creates a run request.
     public init(
         pipeline: String, trigger: RunTrigger, requestedBy: String, rerunOf: Int64? = nil, rerunAll: Bool = false,
-        backfillDays: [String]? = nil
+        backfillDays: [String]? = nil, costConfirmed: Bool = false
     ) {
         self.pipeline = pipeline
         self.trigger = trigger
@@ -27,6 +29,7 @@ public struct RunRequest: Sendable, Equatable {
         self.rerunOf = rerunOf
         self.rerunAll = rerunAll
         self.backfillDays = backfillDays
+        self.costConfirmed = costConfirmed
     }
 }
 

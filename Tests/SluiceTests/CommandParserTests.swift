@@ -1,6 +1,7 @@
 import Foundation
 import SluiceCore
 import Testing
+@testable import Worker
 
 /// A table name for tests; records an issue (and returns a placeholder) when the text is not one.
 private func table(_ text: String) -> TableName {
@@ -351,7 +352,7 @@ struct CommandParserTests {
 
     @Test("random texts never crash and only well-formed ones parse")
     func fuzz() {
-        var random = CommandFuzzGenerator(seed: 0x5EED_C0DE)
+        var random = SplitMix64(seed: 0x5EED_C0DE)
         let pool = [
             "help", "status", "runs", "run", "rerun", "backfill", "freshness", "volume", "cost", "alerts", "mute", "unmute",
             "mutes", "ack", "digest", "shop", "ads", "raw.orders", "orders", "ad_spend", "mart.ad_spend", "negative_totals",
@@ -557,22 +558,5 @@ struct MuteEndTests {
         let expected = try #require(formatter.date(from: c.expected))
         let zone = try #require(TimeZone(identifier: c.zone))
         #expect(c.end.date(from: now, in: zone) == expected)
-    }
-}
-
-/// SplitMix64: a small seeded generator so the fuzz inputs are the same on every run.
-private struct CommandFuzzGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

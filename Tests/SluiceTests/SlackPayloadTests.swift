@@ -1,6 +1,7 @@
 import Foundation
 import SlackAPI
 import Testing
+@testable import Worker
 
 @Suite("Slack payloads")
 struct SlackPayloadTests {
@@ -229,7 +230,7 @@ struct SlackPayloadTests {
     // MARK: Garbage
 
     @Test func garbageNeverCrashesAnyDecoder() throws {
-        var random = SlackTestRandom(seed: 2024)
+        var random = SplitMix64(seed: 2024)
         let fragments = [
             "payload=", "%7B", "%22type%22", "%3A", "%22block_actions%22", "&", "=", "+", "%", "%E2", "%zz", "{", "}", "[",
             "\"type\":\"event_callback\"", "\"event\":{", "null", ",", "\u{0}", "💥", "text=", "command=%2Fsluice",

@@ -1,6 +1,7 @@
 import Foundation
 import SlackAPI
 import Testing
+@testable import Worker
 
 @Suite("Slack request verification")
 struct SlackRequestVerifierTests {
@@ -123,7 +124,7 @@ struct SlackRequestVerifierTests {
     }
 
     @Test func signAndVerifyRoundTripForAnyBody() {
-        var generator = SlackTestRandom(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for length in [0, 1, 31, 32, 33, 1000] {
             let body = generator.bytes(length)
             let timestamp = "1700000000"
@@ -136,28 +137,5 @@ struct SlackRequestVerifierTests {
     @Test func failuresDescribeThemselves() {
         #expect(SlackVerificationFailure.badSignature.description.contains("SLACK_SIGNING_SECRET"))
         #expect(SlackVerificationFailure.staleTimestamp.description.contains("5-minute"))
-    }
-}
-
-/// Deterministic pseudo-random bytes (SplitMix64), so fuzz-style tests repeat exactly.
-struct SlackTestRandom {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func bytes(_ count: Int) -> [UInt8] {
-        (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
-    }
-
-    mutating func pick<T>(_ options: [T]) -> T {
-        options[Int(next() % UInt64(options.count))]
     }
 }

@@ -9,6 +9,7 @@ import SlackAPI
 import SluiceCore
 import StateStore
 import Testing
+@testable import Worker
 
 @Suite("Slack delivery across restarts, and hostile input")
 struct SlackRobustnessTests {
@@ -98,7 +99,7 @@ struct SlackRobustnessTests {
                 "event_callback", "\u{0}\u{1}", "😀", String(repeating: "x", count: 5000), "text=run+mini&user_id=U0OPERATOR",
             ]
             try await harness.application().test(.router) { client in
-                var random = SeededRandom(seed: 20261121)
+                var random = SplitMix64(seed: 20261121)
                 for round in 0..<300 {
                     let route = ["/slack/commands", "/slack/events", "/slack/interactions"][round % 3]
                     let body: String
@@ -123,20 +124,5 @@ struct SlackRobustnessTests {
             #expect(mutes.isEmpty)
             #expect(audit.allSatisfy { $0.outcome == "refused" })
         }
-    }
-}
-
-/// SplitMix64: a small seeded generator so fuzz rounds are reproducible.
-struct SeededRandom {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

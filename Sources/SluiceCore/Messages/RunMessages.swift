@@ -5,6 +5,21 @@ import Foundation
 public enum RunMessages {
     /// Action id of the rerun button on a failed run; the value is the run id.
     public static let rerunAction = "run.rerun"
+    /// Action id of the "Run anyway" button on a run refused for its cost; the value is the pipeline.
+    public static let confirmCostAction = "run.confirm-cost"
+
+    /// A run refused before it started because of its cost estimate, with the figures per model
+    /// and a "Run anyway" button for operators.
+    public static func costRefused(pipeline: String, reason: String, models: [(table: TableName, bytes: Int64)]) -> SlackMessage {
+        let lines = models.sorted { $0.bytes > $1.bytes }.prefix(10).map { "`\($0.table)` · \(Format.bytes($0.bytes))" }
+        let button = Button(
+            text: "Run anyway", actionID: confirmCostAction, value: pipeline, style: "danger",
+            confirm: Confirmation(title: "Run \(pipeline) anyway?", text: MessageFitting.truncate(reason, to: 280), confirm: "Run"))
+        return SlackMessage(
+            text: "\(pipeline) was not started: \(reason)",
+            blocks: [.section(text: ":money_with_wings: *`\(pipeline)` was not started*: \(reason).")]
+                + MessageFitting.sections(ofLines: lines) + [.actions(blockID: "cost.\(pipeline)", [button])])
+    }
 
     /// The top-level result.
     public static func result(_ run: RunRecord, steps: [StepRecord], owners: [String]) -> SlackMessage {

@@ -1,0 +1,66 @@
+import Foundation
+import SluiceCore
+import StateStore
+import Warehouse
+
+extension Conversation {
+    /// The most runs `cost` reads (newest first) to find those inside its window.
+    static let costRunLimit = 20_000
+
+    /// `/sluice cost [PIPELINE] [today|7d|30d]`: bytes billed by the recorded runs in the window and
+    /// the month's projection; with `estimate`, a dry run of the pipeline's next run per model.
+    func cost(pipeline: String?, window: CostWindow, estimate: Bool) async throws -> CommandReply {
+        let pipelines = pipeline.map { name in manifest.pipelines.filter { $0.name == name } } ?? manifest.pipelines
+        let now = clock.now
+        if estimate, let chosen = pipelines.first {
+            return CommandReply(CostMessages.estimate(await costEstimate(of: chosen, now: now)))
+        }
+        let since = CostReport.windowStart(window, now: now, timeZone: manifest.timeZone)
+        let names = Set(pipelines.map(\.name))
+        let runs = try await state.read { reader in
+            try reader.runs(pipeline: pipeline, limit: Self.costRunLimit)
+                .filter { $0.createdAt >= since && names.contains($0.pipeline) }
+                .map { (run: $0, steps: try reader.steps(runID: $0.id)) }
+        }
+        let report = CostReport(
+            window: window, now: now, timeZone: manifest.timeZone, pipelines: pipelines, runs: runs,
+            pricePerTiB: manifest.cost.pricePerTiB, dailyBudget: manifest.cost.dailyBudget)
+        var estimates: [CostEstimateReport] = []
+        if isOnSQLite {
+            for chosen in pipelines { estimates.append(await costEstimate(of: chosen, now: now)) }
+        }
+        return CommandReply(CostMessages.cost(
+            report, scope: pipeline, estimates: estimates, onSQLite: isOnSQLite, timeZone: manifest.timeZone,
+            commandName: commandName))
+    }
+
+    /// True on the embedded SQLite warehouse, which bills nothing.
+    var isOnSQLite: Bool {
+        if case .sqlite = manifest.warehouse { return true }
+        return false
+    }
+
+    /// What the next run of `pipeline` would bill, per model in run order, from the warehouse's
+    /// estimates (a model it cannot estimate keeps the warehouse's reason).
+    func costEstimate(of pipeline: Pipeline, now: Date) async -> CostEstimateReport {
+        let order = RunPlan.steps(for: pipeline).filter { $0.kind == .model }.map(\.id)
+        let models = order.compactMap { id in pipeline.models.first { RunPlan.modelStepID($0.name) == id } }
+        var estimates: [CostEstimateReport.ModelEstimate] = []
+        for model in models {
+            let referenced = Set(model.dependencies).count
+            do {
+                let bytes = try await runner.warehouse.estimateBytes(of: model)
+                estimates.append(.init(model: model.name, referencedTables: referenced, bytesProcessed: bytes))
+            } catch let error as WarehouseError {
+                estimates.append(.init(model: model.name, referencedTables: referenced, bytesProcessed: nil, problem: error.description))
+            } catch {
+                estimates.append(.init(model: model.name, referencedTables: referenced, bytesProcessed: nil, problem: "\(error)"))
+            }
+        }
+        return CostEstimateReport(
+            pipeline: pipeline.name, models: estimates, pricePerTiB: manifest.cost.pricePerTiB,
+            maximumBytesBilled: manifest.cost.maximumBytesBilled, dailyBudget: manifest.cost.dailyBudget,
+            runsPerDay: CostReport.runsPerDay(pipeline.schedule, after: now, timeZone: manifest.timeZone),
+            fromTableSizes: isOnSQLite)
+    }
+}

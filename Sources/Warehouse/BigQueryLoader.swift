@@ -1,0 +1,133 @@
+import BigQueryAPI
+import SluiceCore
+
+/// Loads rows into BigQuery with load jobs (free of query charges), streaming NDJSON:
+/// - `truncate` / `append`: one load job with `WRITE_TRUNCATE` / `WRITE_APPEND`;
+/// - `merge(key)`: a load into the staging table `dataset._sluice_stage_<table>_<run>`, the target
+///   created if missing (`CREATE TABLE IF NOT EXISTS … PARTITION BY …`), one `MERGE` keeping the
+///   last staged row of each key (none when nothing was staged: no bytes billed for an
+///   incremental run without changes), then the staging table dropped (also after a failure);
+/// - `replacePartitions` (a backfill): the rows spooled per day to temporary files, then one load
+///   per asked day into `table$YYYYMMDD` with `WRITE_TRUNCATE`, so exactly those days are replaced
+///   (a day without rows is emptied). Each day's load is atomic; the days are loaded one by one.
+/// A load job's statistics bill nothing; a merge's `MERGE` statement is billed and reported.
+struct BigQueryLoader {
+    let client: BigQueryClient
+    let cost: CostConfig
+    let request: LoadRequest
+
+    /// The column that numbers staged rows, so duplicates of a key keep the latest.
+    static let sequenceColumn = "_sluice_seq"
+
+    private var labels: [String: String] { BigQueryLabels.job(request.context) }
+    private var table: TableName { request.table }
+    private var prefix: String { "load_\(table.dataset)_\(table.table)" }
+
+    /// Loads the rows as the request says; see the type's description.
+    func load(_ rows: any RowSource) async throws -> LoadResult {
+        if let days = request.replacePartitions {
+            return try await replace(days: days, rows: rows)
+        }
+        switch request.write {
+        case .truncate, .append:
+            let body = BigQueryRowBody(rows: rows, columns: request.columns)
+            let job = LoadJobRequest(
+                destination: TableReference(dataset: table.dataset, table: table.table),
+                schema: BigQuerySchema.fields(request.columns),
+                writeDisposition: request.write == .truncate ? "WRITE_TRUNCATE" : "WRITE_APPEND",
+                timePartitioningField: request.partitionBy, labels: labels, jobIDPrefix: prefix)
+            let result = try await BigQueryFailure.translating("load \(table)") { try await client.load(job, body: body) }
+            let rowsInTable = try await rowCount(fallback: result.outputRows)
+            return LoadResult(rowsLoaded: result.outputRows, rowsInTable: rowsInTable, stats: JobStats(rows: result.outputRows))
+        case let .merge(keys):
+            return try await merge(rows, keys: keys)
+        }
+    }
+
+    private func merge(_ rows: any RowSource, keys: [String]) async throws -> LoadResult {
+        let names = request.columns.map(\.name)
+        if let missing = keys.first(where: { !names.contains($0) }) {
+            throw WarehouseError("the merge key \(missing) is not among the columns of the load into \(table) (\(names.joined(separator: ", ")))")
+        }
+        let staging = TableName(dataset: table.dataset, table: "_sluice_stage_\(table.table)_\(request.context.runID)")
+        let body = BigQueryRowBody(rows: rows, columns: request.columns, sequenceColumn: Self.sequenceColumn)
+        let stage = LoadJobRequest(
+            destination: TableReference(dataset: staging.dataset, table: staging.table),
+            schema: BigQuerySchema.fields(request.columns) + [SchemaField(name: Self.sequenceColumn, type: "INT64")],
+            writeDisposition: "WRITE_TRUNCATE", labels: labels, jobIDPrefix: "stage_\(table.dataset)_\(table.table)")
+        do {
+            _ = try await BigQueryFailure.translating("stage the rows for \(table) in \(staging)") { try await client.load(stage, body: body) }
+            var stats = JobStats()
+            if try await BigQueryFailure.translating("read the metadata of \(table)", { try await client.table(dataset: table.dataset, table: table.table) }) == nil {
+                let create = "CREATE TABLE IF NOT EXISTS \(CheckSQL.quote(table, .bigquery)) (\(BigQuerySchema.columnDefinitions(request.columns)))"
+                    + (request.partitionBy.map { BigQuerySchema.partitionClause($0, in: request.columns) } ?? "")
+                stats = add(stats, try await run(create, doing: "create \(table)"))
+            }
+            var written: Int64 = 0
+            if body.rowCount > 0 {
+                let source = BigQueryMergeSQL.latestPerKey(staging: staging, keys: keys, columns: names, sequenceColumn: Self.sequenceColumn)
+                let merged = try await run(
+                    BigQueryMergeSQL.statement(target: table, source: source, keys: keys, columns: names), doing: "merge the new rows into \(table)")
+                stats = add(stats, merged)
+                written = merged.rows ?? body.rowCount
+            }
+            await dropQuietly(staging)
+            return LoadResult(
+                rowsLoaded: written, rowsInTable: try await rowCount(fallback: written),
+                stats: JobStats(rows: written, bytesProcessed: stats.bytesProcessed, bytesBilled: stats.bytesBilled))
+        } catch {
+            await dropQuietly(staging)
+            throw error
+        }
+    }
+
+    private func replace(days: [String], rows: any RowSource) async throws -> LoadResult {
+        guard let partition = request.partitionBy else {
+            throw WarehouseError("a backfill replaces days of a partitioned table, but the load into \(table) has no partition_by")
+        }
+        if let bad = days.first(where: { Days.parse($0) == nil }) {
+            throw WarehouseError("the backfill day \(bad) is not a day (YYYY-MM-DD)")
+        }
+        let spool = try BigQueryPartitionSpool(days: days)
+        defer { spool.remove() }
+        try spool.spool(rows, columns: request.columns, partitionColumn: partition)
+        var loaded: Int64 = 0
+        for day in Set(days).sorted() {
+            let decorated = table.table + "$" + day.replacingOccurrences(of: "-", with: "")
+            let job = LoadJobRequest(
+                destination: TableReference(dataset: table.dataset, table: decorated), schema: BigQuerySchema.fields(request.columns),
+                writeDisposition: "WRITE_TRUNCATE", timePartitioningField: partition, labels: labels, jobIDPrefix: prefix)
+            let body = try BigQueryFileBody(path: spool.path(for: day))
+            let result = try await BigQueryFailure.translating("replace the \(day) partition of \(table)") { try await client.load(job, body: body) }
+            loaded += result.outputRows
+        }
+        return LoadResult(
+            rowsLoaded: loaded, rowsInTable: try await rowCount(fallback: loaded), stats: JobStats(rows: loaded),
+            rowsOutsidePartitions: spool.rowsOutside)
+    }
+
+    /// A query job (DDL or DML) for this load, with the step's labels and the byte cap.
+    private func run(_ sql: String, doing: String) async throws -> JobStats {
+        let job = QueryJobRequest(
+            sql: sql, maximumBytesBilled: cost.maximumBytesBilled, labels: labels, maxRows: 0, jobIDPrefix: "merge_\(table.dataset)_\(table.table)")
+        let result = try await BigQueryFailure.translating(doing) { try await client.query(job) }
+        return JobStats(rows: result.numDMLAffectedRows, bytesProcessed: result.totalBytesProcessed, bytesBilled: result.totalBytesBilled)
+    }
+
+    private func add(_ left: JobStats, _ right: JobStats) -> JobStats {
+        JobStats(rows: right.rows ?? left.rows, bytesProcessed: left.bytesProcessed + right.bytesProcessed, bytesBilled: left.bytesBilled + right.bytesBilled)
+    }
+
+    /// Rows in the table after the load, from `tables.get` (metadata: nothing billed).
+    private func rowCount(fallback: Int64) async throws -> Int64 {
+        let metadata = try await BigQueryFailure.translating("read the metadata of \(table)") {
+            try await client.table(dataset: table.dataset, table: table.table)
+        }
+        return metadata?.numRows ?? fallback
+    }
+
+    /// Deletes the staging table; one that cannot be deleted is left behind (named after its run).
+    private func dropQuietly(_ staging: TableName) async {
+        try? await client.deleteTable(dataset: staging.dataset, table: staging.table)
+    }
+}

@@ -1,0 +1,126 @@
+import BigQueryAPI
+import Foundation
+import SluiceCore
+
+/// Freshness and volume facts from BigQuery, scanning as little as possible:
+/// - freshness: `tables.get` (last modification, row count: metadata, nothing billed); only when
+///   the manifest names a `loaded_at` column, `SELECT MAX(column)` restricted to the last
+///   `recentDays` days of the partition column when the table is partitioned (partition pruning
+///   keeps the scan small), falling back to the whole table only when those days hold no value;
+/// - rows per day by the table's own partition column: `INFORMATION_SCHEMA.PARTITIONS` (partition
+///   metadata); without a column: `tables.get` `numRows` for today; by another column: a grouped count.
+/// The restriction uses a literal day from the worker's clock (UTC), not `CURRENT_DATE()`, so it
+/// agrees with the clock the checks are judged by, and the query stays cacheable.
+struct BigQueryTableFacts {
+    let client: BigQueryClient
+    let cost: CostConfig
+    let clock: any WallClock
+
+    /// How many recent days a `loaded_at` query reads of a partitioned table.
+    static let recentDays = 7
+
+    /// Existence, last modification and row count from `tables.get`; the newest `column` value when asked.
+    func freshness(of table: TableName, loadedAt column: String?) async throws -> TableFreshness {
+        guard let metadata = try await metadata(of: table) else { return TableFreshness(exists: false) }
+        var newest: Date?
+        if let column {
+            let quoted = CheckSQL.quote(column, .bigquery)
+            let base = "SELECT MAX(\(quoted)) AS newest FROM \(CheckSQL.quote(table, .bigquery))"
+            if let restriction = recentRestriction(metadata) {
+                newest = try await newestValue(base + restriction, table: table, column: column)
+            }
+            if newest == nil, (metadata.numRows ?? 0) > 0 {
+                newest = try await newestValue(base, table: table, column: column)
+            }
+        }
+        return TableFreshness(exists: true, newestLoadedAt: newest, lastModified: metadata.lastModified, rowCount: metadata.numRows)
+    }
+
+    /// Rows per day of `column` from `since` on, oldest first; without a column, today's (UTC) total.
+    func rowsPerDay(of table: TableName, column: String?, since: String?) async throws -> [DayCount] {
+        guard let metadata = try await metadata(of: table) else {
+            throw WarehouseError("row counts of \(table) failed: the table does not exist yet in BigQuery; load or build it first")
+        }
+        guard let column else {
+            return [DayCount(day: Days.string(clock.now, in: utc), rows: metadata.numRows ?? 0)]
+        }
+        if let partitioning = metadata.timePartitioning, partitioning.type == "DAY",
+           partitioning.field?.lowercased() == column.lowercased() {
+            var sql = "SELECT partition_id, total_rows FROM "
+                + "`\(client.project).\(table.dataset).INFORMATION_SCHEMA.PARTITIONS`"
+                + " WHERE table_name = \(CheckSQL.literal(table.table, .bigquery))"
+                + " AND partition_id NOT IN ('__NULL__', '__UNPARTITIONED__')"
+            if let since, Days.parse(since) != nil {
+                sql += " AND partition_id >= \(CheckSQL.literal(since.replacingOccurrences(of: "-", with: ""), .bigquery))"
+            }
+            let result = try await run(sql + " ORDER BY partition_id", purpose: "volume_\(table.dataset)_\(table.table)", doing: "count the rows per partition of \(table)")
+            return result.rows.compactMap { row in
+                guard row.count == 2, let id = row[0], id.count == 8, let rows = row[1].flatMap({ Int64($0) }) else { return nil }
+                return DayCount(day: "\(id.prefix(4))-\(id.dropFirst(4).prefix(2))-\(id.suffix(2))", rows: rows)
+            }
+        }
+        let day = "DATE(\(CheckSQL.quote(column, .bigquery)))"
+        var sql = "SELECT CAST(\(day) AS STRING) AS day, COUNT(*) AS n FROM \(CheckSQL.quote(table, .bigquery))"
+        if let since, Days.parse(since) != nil { sql += " WHERE \(day) >= DATE \(CheckSQL.literal(since, .bigquery))" }
+        let result = try await run(sql + " GROUP BY day ORDER BY day", purpose: "volume_\(table.dataset)_\(table.table)", doing: "count the rows per day of \(table)")
+        return result.rows.compactMap { row in
+            guard row.count == 2, let day = row[0], let rows = row[1].flatMap({ Int64($0) }) else { return nil }
+            return DayCount(day: day, rows: rows)
+        }
+    }
+
+    /// What `tables.get` says, or nil for a missing table.
+    private func metadata(of table: TableName) async throws -> TableMetadata? {
+        try await BigQueryFailure.translating("read the metadata of \(table)") {
+            try await client.table(dataset: table.dataset, table: table.table)
+        }
+    }
+
+    /// ` WHERE partition_column >= DATE 'day'` (or `TIMESTAMP 'day'`) for the last `recentDays`
+    /// days, or nil when the table is not partitioned on a column.
+    private func recentRestriction(_ metadata: TableMetadata) -> String? {
+        guard let partitioning = metadata.timePartitioning, let field = partitioning.field,
+              let first = Days.adding(-Self.recentDays, to: Days.string(clock.now, in: utc))
+        else { return nil }
+        let type = metadata.fields.first { $0.name.lowercased() == field.lowercased() }?.type ?? "DATE"
+        let literal = type == "DATE" ? "DATE" : (type == "DATETIME" ? "DATETIME" : "TIMESTAMP")
+        return " WHERE \(CheckSQL.quote(field, .bigquery)) >= \(literal) \(CheckSQL.literal(first, .bigquery))"
+    }
+
+    private func newestValue(_ sql: String, table: TableName, column: String) async throws -> Date? {
+        let result = try await run(sql, purpose: "freshness_\(table.dataset)_\(table.table)", doing: "read the newest \(column) of \(table)")
+        guard let text = result.rows.first?.first ?? nil else { return nil }
+        guard let date = Self.instant(text) else {
+            throw WarehouseError("freshness of \(table) failed: the newest \(column) value '\(text)' is not a date or timestamp")
+        }
+        return date
+    }
+
+    private func run(_ sql: String, purpose: String, doing: String) async throws -> QueryJobResult {
+        let request = QueryJobRequest(
+            sql: sql, maximumBytesBilled: cost.maximumBytesBilled, labels: BigQueryLabels.maintenance(purpose), maxRows: 10_000,
+            jobIDPrefix: purpose)
+        return try await BigQueryFailure.translating(doing) { try await client.query(request) }
+    }
+
+    private var utc: TimeZone { TimeZone(identifier: "UTC") ?? .current }
+
+    /// An instant from BigQuery's text of a TIMESTAMP (`YYYY-MM-DD HH:MM:SS[.ffffff]`, UTC), a
+    /// DATETIME (`YYYY-MM-DDTHH:MM:SS`, read as UTC) or a DATE (midnight UTC).
+    static func instant(_ text: String) -> Date? {
+        let day = String(text.prefix(10))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? .current
+        guard let components = Days.parse(day), let midnight = calendar.date(from: components) else { return nil }
+        var seconds = midnight.timeIntervalSince1970
+        let rest = text.dropFirst(10)
+        if !rest.isEmpty {
+            let clock = rest.dropFirst().prefix { $0.isNumber || $0 == ":" || $0 == "." }
+            let parts = clock.split(separator: ":")
+            guard rest.first == " " || rest.first == "T", parts.count == 3, let hour = Double(parts[0]), let minute = Double(parts[1]),
+                  let second = Double(parts[2]) else { return nil }
+            seconds += hour * 3600 + minute * 60 + second
+        }
+        return Date(timeIntervalSince1970: seconds)
+    }
+}

@@ -1,0 +1,89 @@
+import BigQueryAPI
+import Foundation
+import SluiceCore
+
+/// The pipeline's warehouse on BigQuery, over its REST API (`BigQueryClient`). Models and checks
+/// run as GoogleSQL query jobs; loads are NDJSON load jobs streamed from the extractor.
+///
+/// Cost guard rails: every query job carries `maximumBytesBilled` from the manifest's `cost` block
+/// and the labels `sluice_pipeline`, `sluice_run`, `sluice_step` (sanitized to BigQuery's label
+/// rules: `model:mart.daily_sales` → `model_mart_daily_sales`); jobs outside a run (freshness,
+/// volume, estimates) carry `sluice_step` only. Load jobs bill nothing. Freshness and volume read
+/// metadata where BigQuery has it (see `BigQueryTableFacts`). Bytes processed and billed come back
+/// in `JobStats`. Errors are `WarehouseError`s with BigQuery's reason, message and job id.
+public struct BigQueryWarehouse: Warehouse {
+    /// The REST client (project, location, credentials, retries).
+    public let client: BigQueryClient
+    /// Pricing and the byte cap every query job carries.
+    public let cost: CostConfig
+    /// The clock that dates "today" for volume counts and the recent-partition window of freshness.
+    public let clock: any WallClock
+
+    /// Creates the warehouse.
+    public init(client: BigQueryClient, cost: CostConfig, clock: any WallClock = SystemClock()) {
+        self.client = client
+        self.cost = cost
+        self.clock = clock
+    }
+
+    /// `.bigquery`: models and checks run their GoogleSQL.
+    public var dialect: SQLDialect { .bigquery }
+
+    /// Creates each dataset that does not exist yet, in the client's location. Runs before any
+    /// step, so a wrong project or missing permissions fail the run at once with what to fix.
+    public func prepare(datasets: Set<String>) async throws {
+        for dataset in datasets.sorted() {
+            do {
+                try await client.ensureDataset(dataset)
+            } catch var error as BigQueryError {
+                if error.reason == "notFound" {
+                    error.hint = "project \(client.project) does not exist or these credentials cannot see it: check warehouse.project in the manifest"
+                }
+                throw BigQueryFailure.warehouseError(error, doing: "create dataset \(dataset) in project \(client.project) (location \(client.location))")
+            }
+        }
+    }
+
+    /// Loads the rows with load jobs; see `BigQueryLoader` for each write mode and for backfills.
+    public func load(_ request: LoadRequest, rows: any RowSource) async throws -> LoadResult {
+        try await BigQueryLoader(client: client, cost: cost, request: request).load(rows)
+    }
+
+    /// Builds the model; see `BigQueryModelBuilder`.
+    public func materialize(_ model: Model, context: JobContext) async throws -> JobStats {
+        try await BigQueryModelBuilder(client: client, cost: cost, model: model, context: context).build()
+    }
+
+    /// Runs a query job and reads back at most `limit` rows; `totalRows` counts them all.
+    public func query(_ sql: String, limit: Int, context: JobContext) async throws -> QueryResult {
+        let request = QueryJobRequest(
+            sql: sql, maximumBytesBilled: cost.maximumBytesBilled, labels: BigQueryLabels.job(context), maxRows: max(0, limit),
+            jobIDPrefix: "query")
+        let result = try await BigQueryFailure.translating("run the query of \(context.stepID)") { try await client.query(request) }
+        return QueryResult(
+            columns: result.columnNames, rows: result.rows, totalRows: result.totalRows,
+            stats: JobStats(rows: result.totalRows, bytesProcessed: result.totalBytesProcessed, bytesBilled: result.totalBytesBilled))
+    }
+
+    /// `tables.get` facts, and the newest `loadedAt` value from the recent partitions only.
+    public func freshness(of table: TableName, loadedAt column: String?) async throws -> TableFreshness {
+        try await BigQueryTableFacts(client: client, cost: cost, clock: clock).freshness(of: table, loadedAt: column)
+    }
+
+    /// Rows per day from partition metadata where possible; see `BigQueryTableFacts`.
+    public func rowsPerDay(of table: TableName, column: String?, since: String?) async throws -> [DayCount] {
+        try await BigQueryTableFacts(client: client, cost: cost, clock: clock).rowsPerDay(of: table, column: column, since: since)
+    }
+
+    /// What the model's build would bill: a dry run's `totalBytesProcessed`, at least 10 MiB per
+    /// table the model reads (BigQuery's billing floor). A view bills nothing to build.
+    public func estimateBytes(of model: Model) async throws -> Int64 {
+        if model.materialized == .view { return 0 }
+        let sql = BigQueryMergeSQL.nested(model.sql(for: .bigquery))
+        let labels = BigQueryLabels.maintenance("estimate_\(model.name.dataset)_\(model.name.table)")
+        let processed = try await BigQueryFailure.translating("estimate the cost of \(model.name) (\(model.sqlPath))") {
+            try await client.dryRun(sql, labels: labels)
+        }
+        return CostModel.billedEstimate(bytesProcessed: processed, referencedTables: model.dependencies.count)
+    }
+}

@@ -1,0 +1,397 @@
+import Foundation
+import Logging
+import SluiceCore
+import StateStore
+import Warehouse
+
+/// Previews, starts, executes, cancels and resumes backfills. A backfill replaces a range of days
+/// one day at a time: one run per day (`trigger: .backfill`, `backfillDays: [day]`), oldest first,
+/// which replaces exactly that day's partitions of the partitioned loads and rebuilds the models
+/// downstream of them; every other step of the run is kept (see `BackfillScope`). The days done
+/// are stored after each day, so a cancelled, failed or crashed backfill resumes from its first
+/// unfinished day and never redoes a finished one. Its single progress message is posted once
+/// through the outbox and then only edited, at most every `progressInterval` seconds and once more
+/// with the outcome, in the same transactions that change the backfill.
+public struct BackfillRunner: Sendable {
+    /// Runs each day.
+    public let runner: PipelineRunner
+    /// Least time between two edits of the progress message (the final edit is never held back).
+    public let progressInterval: TimeInterval
+    /// How long a day waits for another run of the pipeline (a scheduled one) before the backfill fails.
+    public let busyWait: TimeInterval
+
+    /// The default least time between two progress edits.
+    public static let defaultProgressInterval: TimeInterval = 3
+
+    /// Creates a backfill runner over a pipeline runner.
+    public init(runner: PipelineRunner, progressInterval: TimeInterval = defaultProgressInterval, busyWait: TimeInterval = 1800) {
+        self.runner = runner
+        self.progressInterval = progressInterval
+        self.busyWait = busyWait
+    }
+
+    private var state: any StateStore { runner.state }
+    private var clock: any WallClock { runner.clock }
+
+    /// True while a live process works on the backfill; false once it finished, or when it is left
+    /// queued or running by a process that no longer exists (a crash), which makes it resumable.
+    public static func isLive(_ backfill: BackfillRecord) -> Bool {
+        backfill.state.isActive && !RunRecovery.isOrphaned(runID: backfill.id, owner: backfill.owner)
+    }
+
+    // MARK: Preview and start
+
+    /// What a backfill of `days` would do and cost; when a stopped backfill of the same days exists,
+    /// the plan resumes it. Throws `RunError` for a pipeline without partitioned loads or with a
+    /// backfill still running.
+    public func preview(pipeline name: String, days: [String]) async throws -> BackfillPlan {
+        let (pipeline, scope) = try backfillable(name)
+        let recent = try await state.read { try $0.backfills(pipeline: name, limit: 50) }
+        if let active = recent.first(where: { $0.state.isActive }), Self.isLive(active) { throw Self.busy(active) }
+        var processed: [TableName: Int64] = [:]
+        var estimateError: String?
+        do {
+            for model in scope.rebuiltModels {
+                processed[model.name] = try await runner.warehouse.estimateBytes(of: model)
+            }
+        } catch {
+            estimateError = (error as? WarehouseError)?.description ?? "\(error)"
+        }
+        return BackfillPlan(
+            pipeline: pipeline, days: days, resuming: Self.resumable(in: recent, days: days), processedBytes: processed,
+            estimateError: estimateError, cost: runner.manifest.cost, simulated: runner.warehouse.dialect == .sqlite)
+    }
+
+    /// Queues a backfill of `days` (posting its progress message in `channel`), or re-queues the
+    /// stopped backfill of the same days, which keeps its progress message and finished days.
+    /// A backfill left active by a dead process for other days is marked failed first. Returns the
+    /// queued record and whether it resumed one; execute it with `execute(backfillID:)`.
+    public func start(
+        pipeline name: String, days: [String], requestedBy: String, channel: String
+    ) async throws -> (backfill: BackfillRecord, resumed: Bool) {
+        _ = try backfillable(name)
+        let now = clock.now
+        return try await state.write { writer in
+            var recent = try writer.backfills(pipeline: name, limit: 50)
+            if let active = recent.first(where: { $0.state.isActive }) {
+                if Self.isLive(active) { throw Self.busy(active) }
+                if active.days != days {
+                    _ = try Self.stop(active, as: .failed, error: Self.interrupted, by: nil, in: writer, at: now)
+                    recent = try writer.backfills(pipeline: name, limit: 50)
+                }
+            }
+            if let previous = Self.resumable(in: recent, days: days) {
+                return (try Self.requeue(previous, in: writer, at: now), true)
+            }
+            var backfill = try writer.insertBackfill(
+                BackfillRecord(pipeline: name, days: days, requestedBy: requestedBy, channel: channel, createdAt: now))
+            backfill.owner = RunRecovery.currentOwner(runID: backfill.id)
+            backfill.progressOutboxID = try writer.enqueue(
+                channel: channel, action: .post(threadOf: nil),
+                message: ProgressMessages.backfill(backfill, step: nil, eta: nil, now: now), at: now)
+            try writer.updateBackfill(backfill)
+            return (backfill, false)
+        }
+    }
+
+    /// Re-queues a cancelled, failed or crashed backfill from its first unfinished day (the Resume
+    /// button). Throws `RunError` when it is unknown, finished, or another backfill of the pipeline runs.
+    public func resume(backfillID: Int64) async throws -> BackfillRecord {
+        let now = clock.now
+        return try await state.write { writer in
+            guard let backfill = try writer.backfill(id: backfillID) else {
+                throw RunError("there is no backfill \(backfillID); start one with `/sluice backfill PIPELINE FROM TO`")
+            }
+            if Self.isLive(backfill) { throw Self.busy(backfill) }
+            guard backfill.state.isActive || backfill.state.isResumable, !backfill.remainingDays.isEmpty else {
+                throw RunError("backfill \(backfillID) of \(backfill.pipeline) already finished; every day was replaced")
+            }
+            if let other = try writer.backfills(pipeline: backfill.pipeline, limit: 50)
+                .first(where: { $0.state.isActive && $0.id != backfillID })
+            {
+                if Self.isLive(other) { throw Self.busy(other) }
+                _ = try Self.stop(other, as: .failed, error: Self.interrupted, by: nil, in: writer, at: now)
+            }
+            return try Self.requeue(backfill, in: writer, at: now)
+        }
+    }
+
+    /// Asks a backfill to stop before its next day (the Cancel button). A backfill whose process is
+    /// gone is marked cancelled at once (`stoppedNow`); a finished one is returned unchanged.
+    public func requestCancel(backfillID: Int64, by user: String) async throws -> (backfill: BackfillRecord, stoppedNow: Bool) {
+        let now = clock.now
+        return try await state.write { writer in
+            guard var backfill = try writer.backfill(id: backfillID) else {
+                throw RunError("there is no backfill \(backfillID)")
+            }
+            guard backfill.state.isActive else { return (backfill, false) }
+            guard Self.isLive(backfill) else {
+                return (try Self.stop(backfill, as: .cancelled, error: nil, by: user, in: writer, at: now), true)
+            }
+            backfill.cancelRequestedBy = user
+            backfill.updatedAt = now
+            try writer.updateBackfill(backfill)
+            try Self.edit(backfill, step: nil, eta: nil, in: writer, at: now)
+            return (backfill, false)
+        }
+    }
+
+    // MARK: Execution
+
+    /// Executes a queued backfill day by day until every day is replaced, a day's run fails, Cancel
+    /// was pressed, or the calling task is cancelled (Sluice stopping: it is marked failed and
+    /// resumable). Returns the record as it ended; a backfill that is not queued is returned as is.
+    public func execute(backfillID: Int64) async throws -> BackfillRecord {
+        do {
+            try await RunRecovery(state: state, manifest: runner.manifest, clock: clock).recover()
+        } catch {
+            runner.logger.error("could not recover interrupted runs before a backfill", metadata: ["error": "\(error)"])
+        }
+        let progress = BackfillProgress(state: state, clock: clock, backfillID: backfillID, interval: progressInterval)
+        let claimed = try await progress.claim()
+        guard claimed.state == .running, let pipeline = runner.manifest.pipeline(named: claimed.pipeline) else { return claimed }
+        let scope = BackfillScope(pipeline: pipeline)
+        runner.logger.info("backfill started", metadata: ["backfill": "\(backfillID)", "pipeline": "\(claimed.pipeline)"])
+        while true {
+            guard let current = try await state.read({ try $0.backfill(id: backfillID) }) else {
+                throw RunError("backfill \(backfillID) disappeared from the state store")
+            }
+            guard let day = current.nextDay else { return try await progress.finish(.succeeded, error: nil) }
+            if current.cancelRequestedBy != nil { return try await progress.finish(.cancelled, error: nil) }
+            if Task.isCancelled {
+                return try await progress.finish(.failed, error: "interrupted: Sluice stopped before \(day); resume it to continue")
+            }
+            _ = try await progress.update(force: false) { $0.currentDay = day }
+            let run: RunRecord
+            do {
+                run = try await runDay(day, of: current, scope: scope, observer: progress)
+            } catch {
+                let reason = (error as? RunError)?.message ?? "\(error)"
+                return try await progress.finish(.failed, error: "\(day) could not run: \(reason)")
+            }
+            guard run.state == .succeeded else {
+                let reason = Task.isCancelled && run.state == .cancelled
+                    ? "interrupted: Sluice stopped while replacing \(day) (run \(run.id)); resume it to continue"
+                    : "\(day): run \(run.id) \(run.state.rawValue)\(run.error.map { ": \($0)" } ?? "")"
+                return try await progress.finish(.failed, error: reason, runID: run.id)
+            }
+            _ = try await progress.update(force: false) { backfill in
+                backfill.completedDays.append(day)
+                backfill.runIDs.append(run.id)
+                backfill.currentDay = nil
+            }
+        }
+    }
+
+    /// One day: a run whose unaffected steps are kept, executed with the progress observer.
+    private func runDay(_ day: String, of backfill: BackfillRecord, scope: BackfillScope, observer: any RunObserver) async throws -> RunRecord {
+        let request = RunRequest(
+            pipeline: backfill.pipeline, trigger: .backfill, requestedBy: backfill.requestedBy, backfillDays: [day])
+        let run = try await enqueueWhenIdle(request)
+        let steps = try await state.read { try $0.steps(runID: run.id) }
+        let kept: [StepRecord] = steps.compactMap { step in
+            guard let detail = scope.keptDetail(stepID: step.stepID, kind: step.kind) else { return nil }
+            var kept = step
+            kept.state = .succeeded
+            kept.detail = detail
+            return kept
+        }
+        try await state.write { writer in
+            for step in kept { try writer.updateStep(step) }
+        }
+        return try await runner.execute(runID: run.id, observer: observer)
+    }
+
+    /// Enqueues the day's run, waiting (up to `busyWait`) while another run of the pipeline is active.
+    private func enqueueWhenIdle(_ request: RunRequest) async throws -> RunRecord {
+        let deadline = clock.now.addingTimeInterval(busyWait)
+        while true {
+            do {
+                return try await runner.enqueue(request)
+            } catch let error as StateStoreError {
+                guard case let .activeRun(pipeline, runID) = error else { throw error }
+                guard clock.now < deadline else {
+                    throw RunError("run \(runID) of \(pipeline) was still running after \(Format.duration(busyWait)); resume the backfill once it has finished")
+                }
+                try await clock.sleep(until: clock.now.addingTimeInterval(5))
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    /// The pipeline and what a backfill of it touches; throws when there is nothing to backfill.
+    private func backfillable(_ name: String) throws -> (Pipeline, BackfillScope) {
+        guard let pipeline = runner.manifest.pipeline(named: name) else {
+            throw RunError("there is no pipeline named \(name); pipelines: \(runner.manifest.pipelines.map(\.name).joined(separator: ", "))")
+        }
+        let scope = BackfillScope(pipeline: pipeline)
+        guard !scope.isEmpty else {
+            throw RunError("\(name) has no load with `partition_by`, so it has no partitions to backfill; `/sluice run \(name)` reloads it")
+        }
+        return (pipeline, scope)
+    }
+
+    /// Why a backfill left active by a dead process is marked failed.
+    static let interrupted = "interrupted: Sluice stopped while it ran; resume it to continue from its first unfinished day"
+
+    /// The refusal while another backfill of the pipeline is live.
+    static func busy(_ backfill: BackfillRecord) -> RunError {
+        RunError(
+            "backfill \(backfill.id) of \(backfill.pipeline) is \(backfill.state.rawValue) (\(backfill.completedDays.count)/\(backfill.days.count) days); "
+                + "wait for it, or press Cancel on its progress message")
+    }
+
+    /// The stopped backfill of exactly these days that a new request continues: the newest one with
+    /// these days, when it is failed, cancelled, or left active by a dead process, with days left.
+    static func resumable(in recent: [BackfillRecord], days: [String]) -> BackfillRecord? {
+        guard let newest = recent.first(where: { $0.days == days }), !newest.remainingDays.isEmpty else { return nil }
+        if newest.state.isResumable { return newest }
+        return newest.state.isActive && !isLive(newest) ? newest : nil
+    }
+
+    /// Queues a stopped backfill again under this process and edits its progress message (posting
+    /// one only if it never had one).
+    static func requeue(_ stopped: BackfillRecord, in writer: any StateWriter, at now: Date) throws -> BackfillRecord {
+        var backfill = stopped
+        backfill.state = .queued
+        backfill.cancelRequestedBy = nil
+        backfill.error = nil
+        backfill.currentDay = nil
+        backfill.finishedAt = nil
+        backfill.owner = RunRecovery.currentOwner(runID: backfill.id)
+        backfill.updatedAt = now
+        if backfill.progressOutboxID == nil {
+            backfill.progressOutboxID = try writer.enqueue(
+                channel: backfill.channel, action: .post(threadOf: nil),
+                message: ProgressMessages.backfill(backfill, step: nil, eta: nil, now: now), at: now)
+            try writer.updateBackfill(backfill)
+        } else {
+            try writer.updateBackfill(backfill)
+            try edit(backfill, step: nil, eta: nil, in: writer, at: now)
+        }
+        return backfill
+    }
+
+    /// Ends a backfill whose process is gone and edits its progress message with the outcome.
+    static func stop(
+        _ active: BackfillRecord, as state: BackfillState, error: String?, by user: String?, in writer: any StateWriter, at now: Date
+    ) throws -> BackfillRecord {
+        var backfill = active
+        backfill.state = state
+        backfill.error = error
+        backfill.currentDay = nil
+        backfill.cancelRequestedBy = user ?? backfill.cancelRequestedBy
+        backfill.finishedAt = now
+        backfill.updatedAt = now
+        try writer.updateBackfill(backfill)
+        try edit(backfill, step: nil, eta: nil, in: writer, at: now)
+        return backfill
+    }
+
+    /// Enqueues an edit of the progress message to show `backfill` as it is.
+    static func edit(_ backfill: BackfillRecord, step: StepProgress?, eta: TimeInterval?, in writer: any StateWriter, at now: Date) throws {
+        guard let target = backfill.progressOutboxID else { return }
+        _ = try writer.enqueue(
+            channel: backfill.channel, action: .update(target: target),
+            message: ProgressMessages.backfill(backfill, step: backfill.state == .running ? step : nil, eta: eta, now: now), at: now)
+    }
+}
+
+/// The bookkeeping of one execution of a backfill: every change to its record, and the throttled
+/// edits of its progress message in the same transactions. As the observer of each day's run it
+/// edits the message with the step in progress, at most every `interval` seconds.
+private actor BackfillProgress: RunObserver {
+    private let state: any StateStore
+    private let clock: any WallClock
+    private let backfillID: Int64
+    private let interval: TimeInterval
+    private let started: Date
+    private var daysAtStart = 0
+    private var lastEdit: Date?
+    private var step: StepProgress?
+
+    init(state: any StateStore, clock: any WallClock, backfillID: Int64, interval: TimeInterval) {
+        self.state = state
+        self.clock = clock
+        self.backfillID = backfillID
+        self.interval = interval
+        self.started = clock.now
+    }
+
+    /// Moves a queued backfill to running; any other backfill is returned unchanged.
+    func claim() async throws -> BackfillRecord {
+        let id = backfillID
+        daysAtStart = try await state.read { try $0.backfill(id: id) }?.completedDays.count ?? 0
+        let now = clock.now
+        let claimed = try await write(force: true) { backfill in
+            guard backfill.state == .queued else { return false }
+            backfill.state = .running
+            backfill.startedAt = now
+            backfill.finishedAt = nil
+            return true
+        }
+        daysAtStart = claimed.completedDays.count
+        return claimed
+    }
+
+    /// Changes the record; the progress message is edited too when `force` or the interval passed.
+    func update(force: Bool, _ change: @escaping @Sendable (inout BackfillRecord) -> Void) async throws -> BackfillRecord {
+        try await write(force: force) { backfill in
+            change(&backfill)
+            return true
+        }
+    }
+
+    /// Ends the execution with its outcome and edits the progress message a last time.
+    func finish(_ outcome: BackfillState, error: String?, runID: Int64? = nil) async throws -> BackfillRecord {
+        let now = clock.now
+        step = nil
+        return try await write(force: true) { backfill in
+            backfill.state = outcome
+            backfill.error = error
+            backfill.currentDay = nil
+            backfill.finishedAt = now
+            if let runID { backfill.runIDs.append(runID) }
+            return true
+        }
+    }
+
+    func progressed(_ run: RunRecord, steps: [StepRecord]) async {
+        step = StepProgress(steps: steps)
+        guard isEditDue(at: clock.now) else { return }
+        _ = try? await write(force: false) { _ in true }
+    }
+
+    func finished(_ run: RunRecord, steps: [StepRecord]) async {
+        step = nil
+    }
+
+    private func isEditDue(at now: Date) -> Bool {
+        lastEdit.map { now.timeIntervalSince($0) >= interval } ?? true
+    }
+
+    /// Reads the record, applies `change` (which returns false to leave it alone) and saves it, with
+    /// the progress edit when due, in one transaction that also survives the task's cancellation.
+    private func write(force: Bool, _ change: @escaping @Sendable (inout BackfillRecord) -> Bool) async throws -> BackfillRecord {
+        let now = clock.now
+        let edit = force || isEditDue(at: now)
+        let (id, step, started, daysAtStart, state) = (backfillID, self.step, self.started, self.daysAtStart, self.state)
+        let (record, edited) = try await Task {
+            try await state.write { writer -> (BackfillRecord, Bool) in
+                guard var backfill = try writer.backfill(id: id) else { throw StateStoreError.notFound("backfill \(id)") }
+                guard change(&backfill) else { return (backfill, false) }
+                backfill.updatedAt = now
+                try writer.updateBackfill(backfill)
+                guard edit else { return (backfill, false) }
+                let done = backfill.completedDays.count - daysAtStart
+                let eta = ProgressMessages.eta(
+                    elapsed: now.timeIntervalSince(started), done: done, total: done + backfill.remainingDays.count)
+                try BackfillRunner.edit(backfill, step: step, eta: eta, in: writer, at: now)
+                return (backfill, true)
+            }
+        }.value
+        if edited { lastEdit = now }
+        return record
+    }
+}

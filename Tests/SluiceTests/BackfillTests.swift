@@ -1,0 +1,478 @@
+import Conversation
+import Foundation
+import SluiceCore
+import StateStore
+import Testing
+import Warehouse
+import Worker
+
+@Suite("Backfills and progress messages, over signed HTTP on the demo shop")
+struct BackfillTests {
+    static let channel = BackfillHarness.channel
+    static let delta = 1000.0
+
+    // MARK: Acceptance, end to end
+
+    @Test func aTenDayBackfillReplacesExactlyThoseDaysAndEditsOneProgressMessage() async throws {
+        try await FakeSlackWebAPI.run { slack in
+            let (harness, days) = try await Self.prepared(slack)
+            let routes = harness.routeTask()
+            defer { routes.cancel() }
+            let before = try await Snapshot(harness, days)
+            try harness.raiseTotals(on: Set(days), by: Self.delta)
+            let work = WorkQueue()
+
+            // The preview answers at once, with figures that match the warehouse.
+            try await harness.command("backfill shop \(days[0]) \(days[9])", responseURL: slack.responseURL("preview"), work: work)
+            let preview = try #require(try await slack.waitForCallsTo(responseURL: "preview", count: 1).first?.body)
+            let text = preview.description
+            let pipeline = try #require(harness.manifest.pipeline(named: "shop"))
+            var perDay: Int64 = 0
+            var perModel: [String: Int64] = [:]
+            for model in BackfillScope(pipeline: pipeline).rebuiltModels {
+                let processed = try await harness.warehouse.estimateBytes(of: model)
+                perModel[model.name.description] = CostModel.billedEstimate(bytesProcessed: processed, referencedTables: model.dependencies.count)
+                perDay += perModel[model.name.description] ?? 0
+            }
+            let bytes = perDay * 10
+            #expect(bytes > 0)
+            #expect(preview["response_type"]?.string == "ephemeral")
+            #expect(text.contains("\(days[0]) → \(days[9]) (10 days"))
+            #expect(text.contains("*Partitions replaced:* `raw.orders` by `order_date`"))
+            #expect(text.contains("`raw.order_items`"))
+            #expect(text.contains("*Models rebuilt* (5): `staging.stg_orders`"))
+            #expect(text.contains("`mart.daily_sales` (\(Format.bytes(perModel["mart.daily_sales"] ?? -1))/day)"))
+            #expect(text.contains("\(Format.bytes(bytes)) billed ≈ \(Format.dollars(CostModel.dollars(bytes: bytes, pricePerTiB: 6.25)))"))
+            #expect(text.contains("of the $5.00 daily budget"))
+            #expect(text.contains("This is an estimate"))
+            let value = try #require(preview.buttonValue(BackfillMessages.Action.confirm))
+            #expect(value == "shop \(days[0]) \(days[9])")
+
+            // A bystander may not confirm; Cancel discards the preview. Neither starts anything.
+            try await harness.press(
+                BackfillMessages.Action.confirm, value: value, user: BackfillHarness.bystanderID,
+                responseURL: slack.responseURL("refused"), work: work)
+            #expect(try await slack.waitForCallsTo(responseURL: "refused", count: 1).first?.body.description.contains("only operators") == true)
+            try await harness.press(BackfillMessages.Action.discard, value: value, responseURL: slack.responseURL("discard"), work: work)
+            #expect(try await slack.waitForCallsTo(responseURL: "discard", count: 1).first?.body.description.contains("discarded") == true)
+            #expect(try await harness.state.read { try $0.backfills(pipeline: nil, limit: 5) }.isEmpty)
+
+            // Confirm starts it; it runs one day at a time to the end.
+            try await harness.press(BackfillMessages.Action.confirm, value: value, responseURL: slack.responseURL("confirm"), work: work)
+            let confirmed = try #require(try await slack.waitForCallsTo(responseURL: "confirm", count: 1).first?.body)
+            #expect(confirmed.description.contains("Backfill 1 of `shop` started: 10 days"))
+            try await harness.finish(work)
+
+            let backfill = try #require(try await harness.state.read { try $0.backfill(id: 1) })
+            #expect(backfill.state == .succeeded)
+            #expect(backfill.completedDays == days)
+            #expect(backfill.requestedBy == BackfillHarness.operatorID)
+            let runs = try await Self.backfillRuns(harness)
+            #expect(runs.count == 10)
+            #expect(runs.allSatisfy { $0.state == .succeeded })
+            #expect(runs.compactMap(\.backfillDays).sorted { $0[0] < $1[0] } == days.map { [$0] })
+            #expect(backfill.runIDs == runs.map(\.id).sorted())
+            let steps = try await harness.state.read { try $0.steps(runID: runs[0].id) }
+            #expect(steps.first { $0.stepID == "load:raw.order_items" }?.detail?.contains("not reloaded") == true)
+            #expect(steps.first { $0.stepID == "model:staging.stg_customers" }?.detail == "not affected by the backfill")
+
+            // Exactly those days changed, in raw.orders and in the mart; every other day is byte-identical.
+            let after = try await Snapshot(harness, days)
+            #expect(!before.ordersOutside.isEmpty && !before.salesOutside.isEmpty)
+            #expect(after.ordersOutside == before.ordersOutside)
+            #expect(after.salesOutside == before.salesOutside)
+            try Self.expectRaised(after, from: before, on: days)
+            try Self.expectRevenue(after, matches: try harness.expectedRevenue(on: days), on: days, before: before)
+
+            // One progress message, posted once and edited as it went, ending with the outcome.
+            let top = await slack.topLevelMessages(in: Self.channel)
+            #expect(top.count == 1)
+            let progress = try #require(top.first)
+            #expect(progress.text == "Backfill 1 of shop: succeeded, 10/10 days")
+            #expect(progress.edits >= 2)
+            #expect(progress.textHistory.contains { $0.hasPrefix("Backfill 1 of shop: running") })
+            #expect(progress.blocks.description.contains("Replaced: \(days[0]) → \(days[9])"))
+            #expect(progress.blocks.buttonValue(BackfillMessages.Action.cancel) == nil)
+            #expect(await Self.posts(slack).count == 1)
+            let updates = await slack.calls(method: "chat.update").filter { $0.body["ts"]?.string == progress.ts }
+            #expect(updates.count == progress.edits)
+
+            let audit = try await harness.state.read { try $0.auditLog(limit: 50) }
+            #expect(audit.contains { $0.action == "backfill.preview" && $0.actor == BackfillHarness.operatorID && $0.outcome == "done" })
+            #expect(audit.contains { $0.action == "backfill.confirm" && $0.actor == BackfillHarness.bystanderID && $0.outcome == "refused" })
+            #expect(audit.contains { $0.action == "backfill.discard" && $0.outcome == "done" })
+            #expect(audit.contains {
+                $0.action == "backfill.confirm" && $0.actor == BackfillHarness.operatorID && $0.outcome == "done"
+                    && $0.detail.contains("backfill 1: 10 days") && $0.channel == Self.channel
+            })
+        }
+    }
+
+    @Test func aCancelledBackfillStopsBetweenDaysAndResumesFromItsFirstUnfinishedDay() async throws {
+        try await FakeSlackWebAPI.run { slack in
+            let (harness, days) = try await Self.prepared(slack)
+            let routes = harness.routeTask()
+            defer { routes.cancel() }
+            let before = try await Snapshot(harness, days)
+            try harness.raiseTotals(on: Set(days), by: Self.delta)
+            harness.gate.hold(days[3])
+            let work = WorkQueue()
+
+            try await harness.command("backfill shop \(days[0]) \(days[9])", responseURL: slack.responseURL("preview"), work: work)
+            let preview = try #require(try await slack.waitForCallsTo(responseURL: "preview", count: 1).first?.body)
+            let value = try #require(preview.buttonValue(BackfillMessages.Action.confirm))
+            try await harness.press(BackfillMessages.Action.confirm, value: value, responseURL: slack.responseURL("confirm"), work: work)
+            _ = try await slack.waitForCallsTo(responseURL: "confirm", count: 1)
+            let execution = Task {
+                work.finish()
+                await work.run()
+            }
+
+            // Days 1–3 are done and day 4 is loading: press Cancel on the progress message.
+            try await harness.gate.waitForArrival(of: days[3])
+            try await harness.sender.deliverDue()
+            let running = try #require(await slack.topLevelMessages(in: Self.channel).first)
+            #expect(running.text.hasPrefix("Backfill 1 of shop: running"))
+            let cancelValue = try #require(running.blocks.buttonValue(BackfillMessages.Action.cancel))
+            try await harness.press(
+                BackfillMessages.Action.cancel, value: cancelValue, user: BackfillHarness.bystanderID,
+                responseURL: slack.responseURL("cancel-refused"), work: work)
+            #expect(try await slack.waitForCallsTo(responseURL: "cancel-refused", count: 1).first?.body.description.contains("only operators") == true)
+            try await harness.press(BackfillMessages.Action.cancel, value: cancelValue, responseURL: slack.responseURL("cancel"), work: work)
+            let cancelReply = try #require(try await slack.waitForCallsTo(responseURL: "cancel", count: 1).first?.body)
+            #expect(cancelReply.description.contains("stops once \(days[3]) is replaced"))
+            harness.gate.open()
+            await execution.value
+            try await harness.sender.deliverDue()
+
+            // It stopped between days: the day in progress finished, nothing after it ran.
+            let cancelled = try #require(try await harness.state.read { try $0.backfill(id: 1) })
+            #expect(cancelled.state == .cancelled)
+            #expect(cancelled.completedDays == Array(days[0..<4]))
+            #expect(cancelled.cancelRequestedBy == BackfillHarness.operatorID)
+            #expect(try await Self.backfillRuns(harness).count == 4)
+            let middle = try await Snapshot(harness, days)
+            #expect(middle.ordersOutside == before.ordersOutside)
+            #expect(middle.salesOutside == before.salesOutside)
+            try Self.expectRaised(middle, from: before, on: Array(days[0..<4]))
+            #expect(middle.orders(on: Array(days[4...])) == before.orders(on: Array(days[4...])))
+            #expect(middle.sales(on: Array(days[4...])) == before.sales(on: Array(days[4...])))
+
+            let stopped = try #require(await slack.topLevelMessages(in: Self.channel).first)
+            #expect(stopped.ts == running.ts)
+            #expect(stopped.text == "Backfill 1 of shop: cancelled, 4/10 days")
+            #expect(stopped.blocks.description.contains("Replaced: \(days[0]) → \(days[3])"))
+            #expect(stopped.blocks.description.contains("Not replaced: \(days[4]) → \(days[9])"))
+            let resumeValue = try #require(stopped.blocks.buttonValue(BackfillMessages.Action.resume))
+
+            // Resume continues from day 5; days 1–4 are not redone.
+            let resumeWork = WorkQueue()
+            try await harness.press(BackfillMessages.Action.resume, value: resumeValue, responseURL: slack.responseURL("resume"), work: resumeWork)
+            let resumed = try #require(try await slack.waitForCallsTo(responseURL: "resume", count: 1).first?.body)
+            #expect(resumed.description.contains("resumed from \(days[4])"))
+            try await harness.finish(resumeWork)
+
+            let finished = try #require(try await harness.state.read { try $0.backfill(id: 1) })
+            #expect(finished.state == .succeeded)
+            #expect(finished.completedDays == days)
+            let runs = try await Self.backfillRuns(harness)
+            #expect(runs.count == 10)
+            #expect(runs.compactMap(\.backfillDays).flatMap { $0 }.sorted() == days)
+            let after = try await Snapshot(harness, days)
+            #expect(after.ordersOutside == before.ordersOutside)
+            #expect(after.salesOutside == before.salesOutside)
+            try Self.expectRaised(after, from: before, on: days)
+            try Self.expectRevenue(after, matches: try harness.expectedRevenue(on: days), on: days, before: before)
+
+            let top = await slack.topLevelMessages(in: Self.channel)
+            #expect(top.count == 1)
+            #expect(top.first?.ts == running.ts)
+            #expect(top.first?.text == "Backfill 1 of shop: succeeded, 10/10 days")
+            #expect(await Self.posts(slack).count == 1)
+
+            let audit = try await harness.state.read { try $0.auditLog(limit: 50) }
+            #expect(audit.contains { $0.action == "backfill.cancel" && $0.actor == BackfillHarness.bystanderID && $0.outcome == "refused" })
+            #expect(audit.contains { $0.action == "backfill.cancel" && $0.actor == BackfillHarness.operatorID && $0.outcome == "done" })
+            #expect(audit.contains { $0.action == "backfill.resume" && $0.detail.contains("resumed from \(days[4])") })
+        }
+    }
+
+    @Test func aCrashedBackfillResumesFromItsFirstUnfinishedDayWithTheSameCommand() async throws {
+        try await FakeSlackWebAPI.run { slack in
+            let (harness, days) = try await Self.prepared(slack)
+            let routes = harness.routeTask()
+            defer { routes.cancel() }
+            let before = try await Snapshot(harness, days)
+            try harness.raiseTotals(on: Set(days), by: Self.delta)
+
+            // A process that died while replacing day 5: the backfill says running with four days
+            // done, and its day-5 run was left running; neither has a live owner.
+            let host = ProcessInfo.processInfo.hostName
+            let pid = ProcessInfo.processInfo.processIdentifier
+            let now = harness.clock.now
+            let crashed = try await harness.state.write { writer in
+                var backfill = try writer.insertBackfill(BackfillRecord(
+                    pipeline: "shop", days: days, completedDays: Array(days[0..<4]), currentDay: days[4], state: .running,
+                    requestedBy: BackfillHarness.operatorID, channel: Self.channel, createdAt: now, startedAt: now))
+                backfill.owner = "\(backfill.id) \(host) \(pid) a-process-that-crashed"
+                backfill.progressOutboxID = try writer.enqueue(
+                    channel: Self.channel, action: .post(threadOf: nil),
+                    message: ProgressMessages.backfill(backfill, step: nil, eta: nil, now: now), at: now)
+                try writer.updateBackfill(backfill)
+                return backfill
+            }
+            var orphan = try await harness.runner.enqueue(
+                RunRequest(pipeline: "shop", trigger: .backfill, requestedBy: BackfillHarness.operatorID, backfillDays: [days[4]]))
+            orphan.state = .running
+            orphan.startedAt = now
+            let running = orphan
+            try await harness.state.write { writer in
+                try writer.updateRun(running)
+                try writer.setSetting(RunRecovery.ownerKey(pipeline: "shop"), value: "\(running.id) \(host) \(pid) a-process-that-crashed")
+            }
+            try await harness.sender.deliverDue()
+            let original = try #require(await slack.topLevelMessages(in: Self.channel).first)
+
+            // The same command offers to resume it from day 5.
+            let work = WorkQueue()
+            try await harness.command("backfill shop \(days[0]) \(days[9])", responseURL: slack.responseURL("preview"), work: work)
+            let preview = try #require(try await slack.waitForCallsTo(responseURL: "preview", count: 1).first?.body)
+            #expect(preview.description.contains("Resumes backfill \(crashed.id)*, interrupted"))
+            #expect(preview.description.contains("4 of 10 days already replaced; continues from \(days[4]) (6 days left)"))
+            let value = try #require(preview.buttonValue(BackfillMessages.Action.confirm))
+            try await harness.press(BackfillMessages.Action.confirm, value: value, responseURL: slack.responseURL("confirm"), work: work)
+            let confirmed = try #require(try await slack.waitForCallsTo(responseURL: "confirm", count: 1).first?.body)
+            #expect(confirmed.description.contains("Backfill \(crashed.id) of `shop` resumed from \(days[4]): 6 of 10 days left"))
+            try await harness.finish(work)
+
+            let finished = try #require(try await harness.state.read { try $0.backfill(id: crashed.id) })
+            #expect(finished.state == .succeeded)
+            #expect(finished.completedDays == days)
+            #expect(try await harness.state.read { try $0.run(id: running.id) }?.state == .interrupted)
+            let succeeded = try await Self.backfillRuns(harness).filter { $0.state == .succeeded }
+            #expect(succeeded.compactMap(\.backfillDays).flatMap { $0 }.sorted() == Array(days[4...]))
+            #expect(try await harness.state.read { try $0.backfills(pipeline: "shop", limit: 10) }.count == 1)
+
+            // Days 5–10 were replaced; days 1–4, recorded as done, were not redone.
+            let after = try await Snapshot(harness, days)
+            #expect(after.ordersOutside == before.ordersOutside)
+            #expect(after.salesOutside == before.salesOutside)
+            #expect(after.orders(on: Array(days[0..<4])) == before.orders(on: Array(days[0..<4])))
+            #expect(after.sales(on: Array(days[0..<4])) == before.sales(on: Array(days[0..<4])))
+            try Self.expectRaised(after, from: before, on: Array(days[4...]))
+            try Self.expectRevenue(after, matches: try harness.expectedRevenue(on: Array(days[4...])), on: Array(days[4...]), before: before)
+
+            // Its progress message was edited, not posted again.
+            let top = await slack.topLevelMessages(in: Self.channel)
+            #expect(top.count == 1)
+            #expect(top.first?.ts == original.ts)
+            #expect(top.first?.text == "Backfill \(crashed.id) of shop: succeeded, 10/10 days")
+            #expect((top.first?.edits ?? 0) >= 2)
+            #expect(await Self.posts(slack).count == 1)
+        }
+    }
+
+    @Test func runsAndRerunsStartedFromSlackEditOneProgressMessageToTheirOutcome() async throws {
+        try await FakeSlackWebAPI.run { slack in
+            let harness = try BackfillHarness(slack: slack)
+            let routes = harness.routeTask()
+            defer { routes.cancel() }
+
+            let work = WorkQueue()
+            try await harness.command("run shop", responseURL: slack.responseURL("run"), work: work)
+            #expect(try await slack.waitForCallsTo(responseURL: "run", count: 1).first?.body.description.contains("Started `shop` run 1") == true)
+            try await harness.finish(work)
+
+            let run = try #require(try await harness.state.read { try $0.run(id: 1) })
+            #expect(run.state == .succeeded)
+            let steps = try await harness.state.read { try $0.steps(runID: 1) }
+            var top = await slack.topLevelMessages(in: Self.channel)
+            #expect(top.count == 1)
+            let progress = try #require(top.first)
+            #expect(progress.text == "Progress of shop run 1: succeeded")
+            #expect(progress.textHistory.first == "Progress of shop run 1: queued")
+            #expect(progress.textHistory.contains("Progress of shop run 1: running"))
+            #expect(progress.edits >= 2)
+            #expect(progress.blocks.description.contains("\(steps.count)/\(steps.count) steps"))
+            #expect(progress.blocks.description.contains("run 1 succeeded* in \(Format.duration(run.duration ?? -1))"))
+
+            let rerunWork = WorkQueue()
+            try await harness.command("rerun 1", responseURL: slack.responseURL("rerun"), work: rerunWork)
+            #expect(try await slack.waitForCallsTo(responseURL: "rerun", count: 1).first?.body.description.contains("as run 2") == true)
+            try await harness.finish(rerunWork)
+            top = await slack.topLevelMessages(in: Self.channel)
+            #expect(top.count == 2)
+            #expect(top.last?.text == "Progress of shop run 2: succeeded")
+            #expect((top.last?.edits ?? 0) >= 1)
+            #expect(await Self.posts(slack).count == 2)
+        }
+    }
+
+    // MARK: Pure parts
+
+    @Test func theDemoShopsBackfillReplacesOrdersAndRebuildsWhatDependsOnThem() throws {
+        let pipeline = try Self.demoPipeline()
+        let scope = BackfillScope(pipeline: pipeline)
+        #expect(scope.replacedLoads.map(\.table.description) == ["raw.orders"])
+        #expect(scope.skippedLoads.map(\.table.description) == ["raw.customers", "raw.products", "raw.order_items"])
+        #expect(scope.rebuiltModels.map(\.name.description) == [
+            "staging.stg_orders", "mart.daily_sales", "mart.sales_by_category", "mart.orders_by_state", "mart.avg_delivery_time",
+        ])
+        #expect(scope.checks.count == 9)
+        #expect(!scope.checks.contains { $0.table?.description == "staging.stg_customers" })
+        #expect(scope.keptDetail(stepID: "load:raw.orders", kind: .load) == nil)
+        #expect(scope.keptDetail(stepID: "load:raw.products", kind: .load)?.contains("not partitioned") == true)
+
+        let gib: Int64 = 1 << 30
+        let bytes = Dictionary(uniqueKeysWithValues: scope.rebuiltModels.map { ($0.name, gib) })
+        let plan = BackfillPlan(
+            pipeline: pipeline, days: try #require(Days.range(from: "2026-03-01", to: "2026-03-10")), resuming: nil,
+            processedBytes: bytes, cost: CostConfig(pricePerTiB: 6.25, dailyBudget: 5), simulated: true)
+        #expect(plan.estimatedBytes == 5 * gib * 10)
+        #expect(abs(plan.estimatedDollars - 50.0 / 1024 * 6.25) < 1e-9)
+        #expect(abs((plan.budgetShare ?? 0) - plan.estimatedDollars / 5) < 1e-12)
+        let text = try Self.json(BackfillMessages.preview(plan))
+        #expect(text.contains("50 GiB billed ≈ $0.31 · 6% of the $5.00 daily budget"))
+        #expect(text.contains("`mart.daily_sales` (1 GiB/day)"))
+    }
+
+    @Test func progressBarsDayRangesAndETAs() throws {
+        #expect(ProgressMessages.bar(done: 0, total: 10) == "░░░░░░░░░░")
+        #expect(ProgressMessages.bar(done: 4, total: 10) == "▓▓▓▓░░░░░░")
+        #expect(ProgressMessages.bar(done: 10, total: 10) == "▓▓▓▓▓▓▓▓▓▓")
+        #expect(ProgressMessages.bar(done: 1, total: 30) == "▓░░░░░░░░░")
+        #expect(ProgressMessages.bar(done: 29, total: 30) == "▓▓▓▓▓▓▓▓▓░")
+        #expect(ProgressMessages.eta(elapsed: 60, done: 2, total: 10) == 240)
+        #expect(ProgressMessages.eta(elapsed: 60, done: 0, total: 10) == nil)
+        #expect(BackfillMessages.dayRanges(["2026-02-27", "2026-02-28", "2026-03-01", "2026-03-05"]) == "2026-02-27 → 2026-03-01, 2026-03-05")
+        #expect(BackfillMessages.parseRangeValue("shop 2026-03-01 2026-03-03")?.days == ["2026-03-01", "2026-03-02", "2026-03-03"])
+        #expect(BackfillMessages.parseRangeValue("shop 2026-03-03 2026-03-01") == nil)
+
+        let start = Date(timeIntervalSince1970: 1_795_000_000)
+        let backfill = BackfillRecord(
+            id: 7, pipeline: "shop", days: ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04"],
+            completedDays: ["2026-03-01"], currentDay: "2026-03-02", state: .running, requestedBy: "U1",
+            channel: "C1", createdAt: start, startedAt: start)
+        let message = ProgressMessages.backfill(
+            backfill, step: StepProgress(finished: 3, total: 12, running: ["model:mart.daily_sales"]), eta: 150,
+            now: start.addingTimeInterval(50))
+        let text = try Self.json(message)
+        #expect(message.text == "Backfill 7 of shop: running, 1/4 days")
+        #expect(text.contains("`▓▓▓░░░░░░░` 1/4 days"))
+        #expect(text.contains("Now: 2026-03-02 · `model:mart.daily_sales` (3/12 steps)"))
+        #expect(text.contains("Elapsed 50.0s · ETA 2m 30s"))
+        #expect(text.contains(BackfillMessages.Action.cancel))
+    }
+
+    // MARK: Helpers
+
+    /// The harness after one normal run of the demo shop, and ten consecutive order days in the middle.
+    static func prepared(_ slack: FakeSlackWebAPI) async throws -> (BackfillHarness, [String]) {
+        let harness = try BackfillHarness(slack: slack)
+        let first = try await harness.runner.run(RunRequest(pipeline: "shop", trigger: .manual, requestedBy: "test"))
+        #expect(first.state == .succeeded)
+        try await harness.sender.deliverDue()
+        let all = try harness.orderDays()
+        try #require(all.count >= 40)
+        let days = Array(all[20..<30])
+        #expect(Days.range(from: days[0], to: days[9]) == days)
+        return (harness, days)
+    }
+
+    /// A message as Slack receives it (JSON text).
+    static func json(_ message: SlackMessage) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(message), as: UTF8.self)
+    }
+
+    static func backfillRuns(_ harness: BackfillHarness) async throws -> [RunRecord] {
+        try await harness.state.read { try $0.runs(pipeline: "shop", limit: 100) }.filter { $0.trigger == .backfill }.sorted { $0.id < $1.id }
+    }
+
+    static func posts(_ slack: FakeSlackWebAPI) async -> [FakeSlackWebAPI.Call] {
+        await slack.calls(method: "chat.postMessage").filter { $0.body["channel"]?.string == channel }
+    }
+
+    static func demoPipeline() throws -> Pipeline {
+        let workspace = try Workspace()
+        try FileManager.default.copyItem(atPath: Workspace.repositoryRoot + "/manifest", toPath: workspace.path("manifest"))
+        let manifest = try workspace.manifest(try String(contentsOfFile: workspace.path("manifest/sluice.yml"), encoding: .utf8))
+        return try #require(manifest.pipeline(named: "shop"))
+    }
+
+    /// raw.orders totals of `days` are the earlier ones raised by `delta`, order by order.
+    static func expectRaised(_ after: Snapshot, from before: Snapshot, on days: [String]) throws {
+        let old = before.totals(on: days)
+        let new = after.totals(on: days)
+        #expect(!old.isEmpty)
+        #expect(Set(new.keys) == Set(old.keys))
+        for (order, total) in old {
+            let raised = try #require(new[order])
+            #expect(abs(raised - total - delta) < 0.001, "order \(order): \(total) → \(raised)")
+        }
+    }
+
+    /// mart.daily_sales revenue of `days` is what the new source data adds up to, and differs from before.
+    static func expectRevenue(_ after: Snapshot, matches expected: [String: Double], on days: [String], before: Snapshot) throws {
+        let revenue = after.revenue(on: days)
+        let earlier = before.revenue(on: days)
+        #expect(revenue.count == days.count)
+        for day in days {
+            let actual = try #require(revenue[day])
+            let wanted = try #require(expected[day])
+            #expect(abs(actual - wanted) < 0.006, "\(day): \(actual) vs \(wanted)")
+            #expect(actual != earlier[day], "\(day) did not change")
+        }
+    }
+}
+
+/// Full dumps of raw.orders and mart.daily_sales, split into the backfilled days and the others.
+struct Snapshot {
+    let days: [String]
+    /// Every raw.orders row (all columns, by order id) of the other days.
+    let ordersOutside: [String]
+    /// Every mart.daily_sales row of the other days.
+    let salesOutside: [String]
+    /// raw.orders rows of the backfilled days: day → rows.
+    let ordersInside: [String: [String]]
+    /// mart.daily_sales rows of the backfilled days: day → row.
+    let salesInside: [String: String]
+
+    init(_ harness: BackfillHarness, _ days: [String]) async throws {
+        let list = days.map { "'\($0)'" }.joined(separator: ", ")
+        self.days = days
+        ordersOutside = try await harness.dump("select * from raw.orders where order_date not in (\(list)) order by order_id")
+        salesOutside = try await harness.dump("select * from mart.daily_sales where day not in (\(list)) order by day")
+        let inside = try await harness.dump(
+            "select order_date, order_id, total, * from raw.orders where order_date in (\(list)) order by order_id")
+        ordersInside = Dictionary(grouping: inside) { String($0.prefix(10)) }
+        let sales = try await harness.dump("select day, revenue, * from mart.daily_sales where day in (\(list)) order by day")
+        salesInside = Dictionary(sales.map { (String($0.prefix(10)), $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    func orders(on days: [String]) -> [[String]] { days.map { ordersInside[$0] ?? [] } }
+
+    func sales(on days: [String]) -> [String?] { days.map { salesInside[$0] } }
+
+    /// Order id → total on `days`.
+    func totals(on days: [String]) -> [String: Double] {
+        var totals: [String: Double] = [:]
+        for row in days.flatMap({ ordersInside[$0] ?? [] }) {
+            let fields = row.split(separator: "|", omittingEmptySubsequences: false)
+            if fields.count > 2, let total = Double(fields[2]) { totals[String(fields[1])] = total }
+        }
+        return totals
+    }
+
+    /// Day → revenue on `days`.
+    func revenue(on days: [String]) -> [String: Double] {
+        var revenue: [String: Double] = [:]
+        for day in days {
+            if let row = salesInside[day], let value = row.split(separator: "|", omittingEmptySubsequences: false).dropFirst().first.flatMap({ Double($0) }) {
+                revenue[day] = value
+            }
+        }
+        return revenue
+    }
+}

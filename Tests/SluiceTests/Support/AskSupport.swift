@@ -1,0 +1,163 @@
+import Conversation
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Prometheus
+import Server
+import SlackAPI
+import SluiceCore
+import StateStore
+import Testing
+import Warehouse
+import Worker
+
+/// The demo `shop` pipeline (the checked-in manifest and models, generated CSVs) wired like the
+/// server against a fake Slack: state store, SQLite warehouse on the test clock, runner, the
+/// conversation and the `/slack/*` routes. For the question commands: freshness, volume, cost.
+struct AskHarness: Sendable {
+    static let signingSecret = "8f742231b10e8888abcd99yyyzzz85a5"
+    static let askerID = "U0ASKER"
+    static let form = "application/x-www-form-urlencoded"
+
+    let workspace: Workspace
+    let manifest: Manifest
+    let state: SQLiteStateStore
+    let warehouse: SQLiteWarehouse
+    let runner: PipelineRunner
+    let work: WorkQueue
+    let conversation: Conversation
+    let surface: SlackSurface
+    let clock: TestClock
+
+    init(slack: FakeSlackWebAPI, orders: Int = 2_000) throws {
+        let workspace = try Workspace()
+        self.workspace = workspace
+        try FileManager.default.copyItem(atPath: Workspace.repositoryRoot + "/manifest", toPath: workspace.path("manifest"))
+        try? FileManager.default.removeItem(atPath: workspace.path("manifest/demo"))
+        clock = TestClock()
+        try DemoData.write(orders: orders, to: workspace.path("manifest/demo"), endingAt: clock.now)
+        manifest = try workspace.manifest(try String(contentsOfFile: workspace.path("manifest/sluice.yml"), encoding: .utf8))
+        state = try workspace.stateStore()
+        let logger = Logger(label: "test")
+        guard case let .sqlite(path) = manifest.warehouse else { throw AskSetupError("the demo manifest is not on SQLite") }
+        warehouse = try SQLiteWarehouse(directory: manifest.resolve(path), clock: clock)
+        runner = PipelineRunner(manifest: manifest, state: state, warehouse: warehouse, clock: clock, logger: logger)
+        work = WorkQueue()
+        conversation = Conversation(manifest: manifest, state: state, runner: runner, work: work, clock: clock, logger: logger)
+        let client = SlackWebClient(token: FakeSlackWebAPI.defaultToken, baseURL: slack.baseURL, logger: logger)
+        surface = SlackSurface(
+            verifier: SlackRequestVerifier(signingSecret: Self.signingSecret), conversation: conversation,
+            replies: SlackReplyChannel(client: client, logger: logger), state: state, work: work,
+            botUserID: FakeSlackWebAPI.botUserID, clock: clock, logger: logger)
+    }
+
+    /// Runs `shop` once; fails the test unless it succeeded.
+    @discardableResult
+    func runShop() async throws -> RunRecord {
+        let run = try await runner.run(RunRequest(pipeline: "shop", trigger: .manual, requestedBy: "test"))
+        let steps = try await state.read { try $0.steps(runID: run.id) }
+        #expect(run.state == .succeeded, "failed steps: \(steps.filter { $0.state != .succeeded }.map { "\($0.stepID): \($0.error ?? "")" })")
+        return run
+    }
+
+    /// Sends `/sluice <text>` as a signed slash-command request and returns the reply Slack
+    /// received on the command's `response_url` (the fake refuses replies beyond Block Kit's limits).
+    func ask(_ text: String, slack: FakeSlackWebAPI) async throws -> AskReply {
+        let id = "ask-\(UUID().uuidString)"
+        let body = SlackHarness.commandBody(text, user: Self.askerID, responseURL: slack.responseURL(id))
+        let router = buildRouter(state: state, metrics: PrometheusCollectorRegistry())
+        addSlackRoutes(to: router, surface: surface)
+        let status = try await Application(router: router).test(.router) { client in
+            try await client.execute(
+                uri: "/slack/commands", method: .post, headers: signedHeaders(body), body: ByteBuffer(string: body)) { $0.status }
+        }
+        #expect(status == .ok, "\(text)")
+        let call = try #require(try await slack.waitForCallsTo(responseURL: id, count: 1).first)
+        return try AskReply(call: call)
+    }
+
+    /// Headers Slack would send for `body` now, signed with the signing secret.
+    func signedHeaders(_ body: String) -> HTTPFields {
+        let ts = String(Int(clock.now.timeIntervalSince1970))
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Data("v0:\(ts):\(body)".utf8), using: SymmetricKey(data: Data(Self.signingSecret.utf8)))
+        var headers = HTTPFields()
+        headers[.contentType] = Self.form
+        headers[HTTPField.Name("X-Slack-Request-Timestamp")!] = ts
+        headers[HTTPField.Name("X-Slack-Signature")!] = "v0=" + mac.map { String(format: "%02x", $0) }.joined()
+        return headers
+    }
+
+    /// The first value of a one-row, one-column query.
+    func scalar(_ sql: String) async throws -> String? {
+        let result = try await warehouse.query(sql, limit: 1, context: JobContext(pipeline: "test", runID: 0, stepID: "test"))
+        return result.rows.first?.first ?? nil
+    }
+
+    /// Every row of a query, as text.
+    func rows(_ sql: String) async throws -> [[String?]] {
+        try await warehouse.query(sql, limit: 100_000, context: JobContext(pipeline: "test", runID: 0, stepID: "test")).rows
+    }
+}
+
+/// A reply as Slack received it on a `response_url`.
+struct AskReply: Sendable {
+    /// The fallback text.
+    let text: String
+    /// The blocks, decoded.
+    let blocks: [Block]
+    /// `ephemeral` or `in_channel`.
+    let responseType: String?
+    /// The error the fake answered with (nil when Slack would have accepted it).
+    let error: String?
+
+    init(call: FakeSlackWebAPI.Call) throws {
+        text = call.body["text"]?.string ?? ""
+        blocks = try call.body["blocks"]?.decode([Block].self) ?? []
+        responseType = call.body["response_type"]?.string
+        error = call.error
+    }
+
+    init(message: SlackMessage, ephemeral: Bool) {
+        text = message.text
+        blocks = message.blocks
+        responseType = ephemeral ? "ephemeral" : "in_channel"
+        error = nil
+    }
+
+    /// Every text of every block, one block per paragraph.
+    var content: String { AskReply.text(of: blocks) }
+
+    /// Every line of every block's text.
+    var lines: [String] { content.split(separator: "\n").map(String.init) }
+
+    /// Every text of `blocks`: headers, section texts and fields, context lines, button labels.
+    static func text(of blocks: [Block]) -> String {
+        blocks.map { block in
+            switch block {
+            case let .header(text): text
+            case let .section(text, fields, accessory): ([text] + fields + [accessory?.text].compactMap { $0 }).joined(separator: "\n")
+            case let .context(lines): lines.joined(separator: "\n")
+            case .divider: ""
+            case let .actions(_, buttons): buttons.map(\.text).joined(separator: "\n")
+            }
+        }.joined(separator: "\n")
+    }
+}
+
+/// The harness could not be set up.
+struct AskSetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Slack's Block Kit rules (as the fake Slack checks them) broken by a message.
+func blockKitProblems(_ message: SlackMessage, limit: Int = BlockLimits.messageBlocks) throws -> [String] {
+    let encoded = try JSONEncoder().encode(message.blocks)
+    let json = try #require(JSON.parse(Array(encoded)))
+    return BlockKitRules.problems(blocks: json, limit: limit, pointer: "/blocks")
+}

@@ -1,0 +1,331 @@
+import Conversation
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Prometheus
+import Server
+import SlackAPI
+import SluiceCore
+import StateStore
+import Synchronization
+import Testing
+import Warehouse
+import Worker
+
+/// A clock that moves forward by `tick` each time it is read, so that time passes while a backfill
+/// runs and the throttled progress edits happen, deterministically; `sleep(until:)` jumps at once.
+final class TickingClock: WallClock {
+    private let current: Mutex<Date>
+    let tick: TimeInterval
+
+    init(_ start: Date = Date(timeIntervalSince1970: 1_795_000_000), tick: TimeInterval = 0.25) {
+        current = Mutex(start)
+        self.tick = tick
+    }
+
+    var now: Date {
+        current.withLock { date in
+            date += tick
+            return date
+        }
+    }
+
+    func sleep(until date: Date) async throws {
+        try Task.checkCancellation()
+        current.withLock { $0 = max($0, date) }
+    }
+}
+
+/// Holds the load of one backfill day until the test opens the gate, so a test can act (press
+/// Cancel) at an exact point of a backfill running in the background. It holds once.
+final class DayGate: Sendable {
+    private let held = Mutex<String?>(nil)
+    private let arrivals: AsyncStream<String>
+    private let arrivalSink: AsyncStream<String>.Continuation
+    private let releases: AsyncStream<Void>
+    private let releaseSink: AsyncStream<Void>.Continuation
+
+    /// The gate never arrived within the time allowed.
+    struct NotReached: Error, CustomStringConvertible {
+        let day: String
+        var description: String { "no backfill reached \(day)" }
+    }
+
+    init() {
+        (arrivals, arrivalSink) = AsyncStream.makeStream(of: String.self)
+        (releases, releaseSink) = AsyncStream.makeStream(of: Void.self)
+    }
+
+    /// Holds the next load that replaces exactly `day`.
+    func hold(_ day: String) {
+        held.withLock { $0 = day }
+    }
+
+    /// Called by the warehouse before a load; suspends it while the gate holds its day.
+    func pass(_ days: [String]?) async {
+        let stop = held.withLock { held -> Bool in
+            guard let day = held, days == [day] else { return false }
+            held = nil
+            return true
+        }
+        guard stop, let day = days?.first else { return }
+        arrivalSink.yield(day)
+        for await _ in releases { break }
+    }
+
+    /// Waits until a load of the held day reached the gate.
+    func waitForArrival(of day: String, timeout: Duration = .seconds(300)) async throws {
+        let arrivals = self.arrivals
+        let arrived = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                var iterator = arrivals.makeAsyncIterator()
+                return await iterator.next() == day
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !arrived { throw NotReached(day: day) }
+    }
+
+    /// Lets the held load go on.
+    func open() {
+        releaseSink.yield(())
+    }
+}
+
+/// The SQLite warehouse with a `DayGate` in front of its loads.
+struct GatedWarehouse: Warehouse {
+    let base: SQLiteWarehouse
+    let gate: DayGate
+
+    var dialect: SQLDialect { base.dialect }
+
+    func prepare(datasets: Set<String>) async throws {
+        try await base.prepare(datasets: datasets)
+    }
+
+    func load(_ request: LoadRequest, rows: any RowSource) async throws -> LoadResult {
+        await gate.pass(request.replacePartitions)
+        return try await base.load(request, rows: rows)
+    }
+
+    func materialize(_ model: Model, context: JobContext) async throws -> JobStats {
+        try await base.materialize(model, context: context)
+    }
+
+    func query(_ sql: String, limit: Int, context: JobContext) async throws -> QueryResult {
+        try await base.query(sql, limit: limit, context: context)
+    }
+
+    func freshness(of table: TableName, loadedAt column: String?) async throws -> TableFreshness {
+        try await base.freshness(of: table, loadedAt: column)
+    }
+
+    func rowsPerDay(of table: TableName, column: String?, since: String?) async throws -> [DayCount] {
+        try await base.rowsPerDay(of: table, column: column, since: since)
+    }
+
+    func estimateBytes(of model: Model) async throws -> Int64 {
+        try await base.estimateBytes(of: model)
+    }
+}
+
+/// The demo `shop` pipeline in a temp workspace, wired like the server against a fake Slack: real
+/// routes, state store, SQLite warehouse (behind a `DayGate`), runner and outbox sender. Requests
+/// are signed HTTP requests; what the conversation starts in the background (runs, backfills) goes
+/// to a work queue the test drains with `finish(_:)`, so a test knows when it is done.
+struct BackfillHarness: Sendable {
+    static let signingSecret = "8f742231b10e8888abcd99yyyzzz85a5"
+    /// The demo manifest's operator.
+    static let operatorID = "U0123ABCD"
+    static let bystanderID = "U0BYSTANDER"
+    /// The channel commands are typed and buttons pressed in: progress messages go here.
+    static let channel = "C0PROGRESS1"
+    static let form = "application/x-www-form-urlencoded"
+
+    let workspace: Workspace
+    let manifest: Manifest
+    let state: SQLiteStateStore
+    let warehouse: GatedWarehouse
+    let runner: PipelineRunner
+    let sender: OutboxSender
+    let clock: TickingClock
+    let gate: DayGate
+    let client: SlackWebClient
+    /// Work of the HTTP routes (command handling, button presses); keep it running with `routeTask()`.
+    let routeWork = WorkQueue()
+    let logger = Logger(label: "test")
+
+    init(slack: FakeSlackWebAPI) throws {
+        let workspace = try Workspace()
+        self.workspace = workspace
+        try FileManager.default.copyItem(atPath: Workspace.repositoryRoot + "/manifest", toPath: workspace.path("manifest"))
+        try? FileManager.default.removeItem(atPath: workspace.path("manifest/demo"))
+        clock = TickingClock()
+        try DemoData.write(orders: 2_000, to: workspace.path("manifest/demo"), endingAt: clock.now)
+        manifest = try workspace.manifest(try String(contentsOfFile: workspace.path("manifest/sluice.yml"), encoding: .utf8))
+        state = try workspace.stateStore()
+        gate = DayGate()
+        warehouse = GatedWarehouse(base: try SQLiteWarehouse(directory: manifest.resolve(".sluice/warehouse")), gate: gate)
+        runner = PipelineRunner(manifest: manifest, state: state, warehouse: warehouse, clock: clock, logger: logger)
+        client = SlackWebClient(token: FakeSlackWebAPI.defaultToken, baseURL: slack.baseURL, logger: logger)
+        sender = OutboxSender(state: state, messenger: client, clock: clock, logger: logger, channelInterval: 0)
+    }
+
+    /// Runs the route work until the returned task is cancelled.
+    func routeTask() -> Task<Void, Never> {
+        let work = routeWork
+        return Task { await work.run() }
+    }
+
+    /// The routes, with a conversation whose background work (runs, backfills) goes to `work`.
+    func application(work: WorkQueue) -> some ApplicationProtocol {
+        let conversation = Conversation(manifest: manifest, state: state, runner: runner, work: work, clock: clock, logger: logger)
+        let surface = SlackSurface(
+            verifier: SlackRequestVerifier(signingSecret: Self.signingSecret), conversation: conversation,
+            replies: SlackReplyChannel(client: client, logger: logger), state: state, work: routeWork,
+            botUserID: FakeSlackWebAPI.botUserID, clock: clock, logger: logger)
+        let router = buildRouter(state: state, metrics: PrometheusCollectorRegistry())
+        addSlackRoutes(to: router, surface: surface)
+        return Application(router: router)
+    }
+
+    /// Types `/sluice TEXT` in `channel`; the reply arrives at the response URL.
+    func command(_ text: String, user: String = operatorID, responseURL: String, work: WorkQueue) async throws {
+        try await post("/slack/commands", Self.commandBody(text, user: user, responseURL: responseURL), work: work)
+    }
+
+    /// Presses a button in `channel`; the reply arrives at the response URL.
+    func press(_ actionID: String, value: String, user: String = operatorID, responseURL: String, work: WorkQueue) async throws {
+        try await post("/slack/interactions", Self.actionBody(actionID: actionID, value: value, user: user, responseURL: responseURL), work: work)
+    }
+
+    /// Executes everything `work` was given (and what that gives it) to the end, then delivers the outbox.
+    func finish(_ work: WorkQueue) async throws {
+        work.finish()
+        await work.run()
+        try await sender.deliverDue()
+    }
+
+    /// Every row of a query, columns joined with `|` (NULL as `NULL`).
+    func dump(_ sql: String) async throws -> [String] {
+        let result = try await warehouse.query(sql, limit: 10_000_000, context: JobContext(pipeline: "test", runID: 0, stepID: "dump"))
+        return result.rows.map { $0.map { $0 ?? "NULL" }.joined(separator: "|") }
+    }
+
+    /// The distinct order days of the demo orders CSV, oldest first.
+    func orderDays() throws -> [String] {
+        let (header, rows) = try ordersCSV()
+        let day = try #require(header.firstIndex(of: "order_date"))
+        return Set(rows.map { $0[day] }).sorted()
+    }
+
+    /// Adds `delta` dollars to the total of every order placed on one of `days`, in the source CSV.
+    func raiseTotals(on days: Set<String>, by delta: Double) throws {
+        let (header, rows) = try ordersCSV()
+        let day = try #require(header.firstIndex(of: "order_date"))
+        let total = try #require(header.firstIndex(of: "total"))
+        let changed = try rows.map { row -> [String] in
+            guard days.contains(row[day]) else { return row }
+            var row = row
+            row[total] = String(format: "%.2f", try #require(Double(row[total])) + delta)
+            return row
+        }
+        let text = ([header] + changed).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        try workspace.write("manifest/demo/orders.csv", text)
+    }
+
+    /// Revenue per day expected in `mart.daily_sales`, computed from the CSV: the rounded sum of the
+    /// totals of orders that were not cancelled.
+    func expectedRevenue(on days: [String]) throws -> [String: Double] {
+        let (header, rows) = try ordersCSV()
+        let day = try #require(header.firstIndex(of: "order_date"))
+        let total = try #require(header.firstIndex(of: "total"))
+        let status = try #require(header.firstIndex(of: "status"))
+        var sums: [String: Double] = [:]
+        for row in rows where days.contains(row[day]) && row[status].trimmingCharacters(in: .whitespaces).lowercased() != "cancelled" {
+            let value = try #require(Double(row[total]))
+            sums[row[day], default: 0] += Self.cents(value)
+        }
+        return sums.mapValues(Self.cents)
+    }
+
+    /// Rounded to cents, half away from zero, like SQLite's `round(x, 2)`.
+    static func cents(_ value: Double) -> Double {
+        (value * 100).rounded() / 100
+    }
+
+    private func ordersCSV() throws -> (header: [String], rows: [[String]]) {
+        let text = try String(contentsOfFile: workspace.path("manifest/demo/orders.csv"), encoding: .utf8)
+        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = try #require(lines.first)
+        return (header, Array(lines.dropFirst()))
+    }
+
+    private func post(_ uri: String, _ body: String, work: WorkQueue) async throws {
+        try await application(work: work).test(.router) { client in
+            let status = try await client.execute(
+                uri: uri, method: .post, headers: signedHeaders(body), body: ByteBuffer(string: body)) { $0.status }
+            #expect(status == .ok, "\(uri) answered \(status)")
+        }
+    }
+
+    private func signedHeaders(_ body: String) -> HTTPFields {
+        let ts = String(Int(clock.now.timeIntervalSince1970))
+        let key = SymmetricKey(data: Data(Self.signingSecret.utf8))
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("v0:\(ts):\(body)".utf8), using: key)
+        var headers = HTTPFields()
+        headers[.contentType] = Self.form
+        headers[HTTPField.Name("X-Slack-Request-Timestamp")!] = ts
+        headers[HTTPField.Name("X-Slack-Signature")!] = "v0=" + mac.map { String(format: "%02x", $0) }.joined()
+        return headers
+    }
+
+    static func commandBody(_ text: String, user: String, responseURL: String) -> String {
+        let fields = [
+            ("token", "gIkuvaNzQIHg97ATvDxqgjtO"), ("team_id", "T0001"), ("team_domain", "example"),
+            ("channel_id", channel), ("channel_name", "data-team"), ("user_id", user), ("user_name", "someone"),
+            ("command", "/sluice"), ("text", text), ("api_app_id", "A123456"), ("response_url", responseURL),
+            ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
+        ]
+        return fields.map { "\($0.0)=\(SlackHarness.formEscape($0.1))" }.joined(separator: "&")
+    }
+
+    static func actionBody(actionID: String, value: String, user: String, responseURL: String) -> String {
+        let payload: [String: Any] = [
+            "type": "block_actions", "user": ["id": user, "username": "someone", "team_id": "T0001"],
+            "api_app_id": "A123456", "token": "9s8d9as89d8as9d8as989", "trigger_id": "12466734323.1395872398",
+            "team": ["id": "T0001", "domain": "example"], "channel": ["id": channel, "name": "data-team"],
+            "response_url": responseURL,
+            "actions": [["action_id": actionID, "block_id": "backfill", "value": value, "type": "button",
+                         "text": ["type": "plain_text", "text": "Button"], "action_ts": "1548426417.840180"]],
+        ]
+        let json = String(decoding: (try? JSONSerialization.data(withJSONObject: payload)) ?? Data(), as: UTF8.self)
+        return "payload=" + SlackHarness.formEscape(json)
+    }
+}
+
+extension JSON {
+    /// The `value` of the first button with this `action_id`, anywhere inside.
+    func buttonValue(_ actionID: String) -> String? {
+        switch self {
+        case let .object(object):
+            if object["action_id"]?.string == actionID { return object["value"]?.string }
+            return object.keys.sorted().lazy.compactMap { object[$0]?.buttonValue(actionID) }.first
+        case let .array(array):
+            return array.lazy.compactMap { $0.buttonValue(actionID) }.first
+        default:
+            return nil
+        }
+    }
+}
+
