@@ -92,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "Sluice",
             dependencies: [
-                "SluiceCore", "StateStore", "Warehouse", "Worker", "SlackAPI", "Server", "Conversation",
+                "SluiceCore", "StateStore", "Warehouse", "Worker", "SlackAPI", "Server", "Conversation", "BigQueryAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -27,6 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
             let sender = wiring.sender
             let work = wiring.work
             let watcher = AlertWatcher(manifest: wiring.manifest, state: wiring.state, clock: wiring.clock, logger: logger)
+            let digest = DigestService(
+                manifest: wiring.manifest, state: wiring.state, warehouse: wiring.warehouse, clock: wiring.clock, logger: logger)
             let router = buildRouter(state: wiring.state, metrics: registry)
             addSlackRoutes(to: router, surface: try await wiring.slackSurface())
             if environment.slackSigningSecret == nil {
@@ -37,6 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
                 BackgroundService("outbox") { await sender.run() },
                 BackgroundService("work") { await work.run() },
                 BackgroundService("alerts") { await watcher.run() },
+                BackgroundService("digest") { await digest.run() },
             ]
             if let home = wiring.home {
                 services.append(BackgroundService("home") { await home.run() })

@@ -1,3 +1,4 @@
+import BigQueryAPI
 import Conversation
 import Foundation
 import Logging
@@ -35,8 +36,8 @@ struct Wiring: Sendable {
         switch manifest.warehouse {
         case let .sqlite(path):
             warehouse = try SQLiteWarehouse(directory: manifest.resolve(path))
-        case .bigquery:
-            throw CLIError("warehouse kind bigquery is not available in this build yet; use { kind: sqlite, path: .sluice/warehouse }")
+        case let .bigquery(project, location):
+            warehouse = try bigQueryWarehouse(project: project, location: location, cost: manifest.cost, logger: logger)
         }
         let clock = SystemClock()
         let runner = PipelineRunner(manifest: manifest, state: state, warehouse: warehouse, clock: clock, logger: logger)
@@ -67,6 +68,23 @@ struct Wiring: Sendable {
             environment: environment, manifest: manifest, state: state, warehouse: warehouse, runner: runner,
             sender: sender, conversation: conversation, replies: replies, slackClient: slackClient, home: home, work: work,
             clock: clock, logger: logger)
+    }
+
+    /// BigQuery over REST with credentials from the environment (`GOOGLE_APPLICATION_CREDENTIALS`,
+    /// `GOOGLE_OAUTH_ACCESS_TOKEN`, the metadata server, or none with an emulator endpoint).
+    private static func bigQueryWarehouse(project: String, location: String, cost: CostConfig, logger: Logger) throws -> any Warehouse {
+        let environment = ProcessInfo.processInfo.environment
+        let http = BigQueryClient.sharedHTTPClient
+        let tokens: any AccessTokenProvider
+        do {
+            tokens = try BigQueryCredentials.provider(environment: environment, httpClient: http)
+        } catch {
+            throw CLIError("BigQuery credentials are not usable: \(error)")
+        }
+        let client = BigQueryClient(
+            project: project, location: location, endpoint: BigQueryClient.endpoint(environment: environment),
+            tokens: tokens, httpClient: http, logger: logger)
+        return BigQueryWarehouse(client: client, cost: cost)
     }
 
     /// The `/slack/*` surface; without a signing secret every Slack request is refused with 401.

@@ -70,6 +70,23 @@ extension SQLiteStateQueries {
         ).map(AlertRecord.init(row:))
     }
 
+    func runFigures(since: Date) throws -> [RunFigures] {
+        try Row.fetchAll(
+            db, sql: """
+                SELECT runs.*,
+                  (SELECT COALESCE(SUM(row_count), 0) FROM steps
+                     WHERE steps.run_id = runs.id AND steps.kind = ? AND steps.state = ?) AS figures_rows,
+                  (SELECT COALESCE(SUM(bytes_billed), 0) FROM steps WHERE steps.run_id = runs.id) AS figures_billed
+                FROM runs WHERE created_at >= ? ORDER BY id DESC
+                """,
+            arguments: [StepKind.load.rawValue, StepState.succeeded.rawValue, StateColumns.seconds(since)]
+        ).map { row in
+            RunFigures(
+                run: try RunRecord(row: row), rowsLoaded: try row.decode(forColumn: "figures_rows"),
+                bytesBilled: try row.decode(forColumn: "figures_billed"))
+        }
+    }
+
     func alert(threadTS: String) throws -> AlertRecord? {
         try Row.fetchOne(
             db, sql: """

@@ -12,6 +12,10 @@ enum StateMigrations {
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN channel_id TEXT")
         }
         migrator.registerMigration("v3-backfills", migrate: createBackfills)
+        migrator.registerMigration("v4-runs-by-time") { db in
+            // Cost figures and the digest read runs by creation time.
+            try db.execute(sql: "CREATE INDEX runs_created_at ON runs (created_at)")
+        }
         return migrator
     }
 

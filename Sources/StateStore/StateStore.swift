@@ -21,6 +21,9 @@ public protocol StateReader {
     func runs(pipeline: String?, limit: Int) throws -> [RunRecord]
     /// The queued or running run of a pipeline, if any.
     func activeRun(pipeline: String) throws -> RunRecord?
+    /// Runs created at or after `since`, newest first, each with the rows its load steps loaded and
+    /// the bytes its steps billed (one query, for cost figures and the digest).
+    func runFigures(since: Date) throws -> [RunFigures]
     /// Steps of a run in creation order.
     func steps(runID: Int64) throws -> [StepRecord]
     /// The incremental-extraction watermark of a pipeline's source.

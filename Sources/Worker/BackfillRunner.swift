@@ -42,12 +42,22 @@ public struct BackfillRunner: Sendable {
     // MARK: Preview and start
 
     /// What a backfill of `days` would do and cost; when a stopped backfill of the same days exists,
-    /// the plan resumes it. Throws `RunError` for a pipeline without partitioned loads or with a
-    /// backfill still running.
+    /// the plan resumes it. Throws `RunError` for a pipeline without partitioned loads, one whose
+    /// kept tables were never built (it has not run yet), or one with a backfill still running.
     public func preview(pipeline name: String, days: [String]) async throws -> BackfillPlan {
         let (pipeline, scope) = try backfillable(name)
         let recent = try await state.read { try $0.backfills(pipeline: name, limit: 50) }
         if let active = recent.first(where: { $0.state.isActive }), Self.isLive(active) { throw Self.busy(active) }
+        var missing: [String] = []
+        for table in scope.keptTables {
+            let exists = try await runner.warehouse.freshness(of: table, loadedAt: nil).exists
+            if !exists { missing.append("`\(table)`") }
+        }
+        if !missing.isEmpty {
+            throw RunError(
+                "\(missing.joined(separator: ", ")) \(missing.count == 1 ? "does" : "do") not exist yet, and a backfill only replaces "
+                    + "days: it does not build the tables it keeps. Run the pipeline once with `/sluice run \(name)`, then backfill.")
+        }
         var processed: [TableName: Int64] = [:]
         var estimateError: String?
         do {

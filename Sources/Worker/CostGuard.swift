@@ -84,8 +84,7 @@ public struct CostGuard: Sendable {
         let total = models.reduce(Int64(0)) { $0 &+ $1.bytes }
         let midnight = Self.startOfDay(clock.now, in: manifest.timeZone)
         let billedToday = try await state.read { reader in
-            try reader.runs(pipeline: nil, limit: 1000).filter { $0.createdAt >= midnight }
-                .flatMap { try reader.steps(runID: $0.id) }.reduce(Int64(0)) { $0 &+ $1.bytesBilled }
+            try reader.runFigures(since: midnight).reduce(Int64(0)) { $0 &+ $1.bytesBilled }
         }
         let price = manifest.cost.pricePerTiB
         return RunCostEstimate(

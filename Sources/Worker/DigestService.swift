@@ -49,7 +49,7 @@ public struct DigestService: Sendable {
         let countsSince = DigestInputs.dailyCountsSince(in: manifest, now: now)
         var inputs = try await state.read { reader in
             DigestInputs(
-                now: now, runs: try Self.runs(since: since, in: reader), freshness: [:],
+                now: now, runs: try reader.runFigures(since: since), freshness: [:],
                 dailyCounts: Dictionary(
                     try countsSince.map { ($0.table.description, try reader.dailyCounts(table: $0.table.description, since: $0.since)) },
                     uniquingKeysWith: { first, _ in first }),
@@ -140,25 +140,6 @@ public struct DigestService: Sendable {
         let id = try writer.enqueue(channel: channel, action: .post(threadOf: nil), message: messages.summary, at: now)
         return try [id] + messages.thread.map { reply in
             try writer.enqueue(channel: channel, action: .post(threadOf: id), message: reply, at: now)
-        }
-    }
-
-    /// Every run created at or after `since`, newest first, with the bytes its steps billed.
-    private static func runs(since: Date, in reader: any StateReader) throws -> [RunFigures] {
-        var limit = 256
-        var runs = try reader.runs(pipeline: nil, limit: limit)
-        while runs.count == limit, let oldest = runs.last, oldest.createdAt >= since {
-            limit *= 4
-            runs = try reader.runs(pipeline: nil, limit: limit)
-        }
-        return try runs.filter { $0.createdAt >= since }.map { run in
-            var rows: Int64 = 0
-            var billed: Int64 = 0
-            for step in try reader.steps(runID: run.id) {
-                if step.kind == .load, step.state == .succeeded { rows += step.rows ?? 0 }
-                billed += step.bytesBilled
-            }
-            return RunFigures(run: run, rowsLoaded: rows, bytesBilled: billed)
         }
     }
 

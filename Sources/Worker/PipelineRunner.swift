@@ -89,15 +89,13 @@ public struct PipelineRunner: Sendable {
         guard var run = loaded, let pipeline = manifest.pipeline(named: run.pipeline) else {
             throw RunError("run \(runID) was not found")
         }
+        // A warehouse that cannot be reached or set up fails the run at once, with one message
+        // naming what to fix; no step is attempted.
+        var notReady: String?
         do {
             try await warehouse.prepare(datasets: Set(manifest.tables.map(\.dataset)))
         } catch {
-            run.state = Task.isCancelled ? .cancelled : .failed
-            run.finishedAt = clock.now
-            run.error = Task.isCancelled ? "cancelled before it started" : "the warehouse is not ready: \(error)"
-            let failed = run
-            try await persistState { try $0.updateRun(failed) }
-            return failed
+            notReady = Task.isCancelled ? "cancelled before it started" : "the warehouse is not ready: \(error)"
         }
         run.state = .running
         run.startedAt = clock.now
@@ -113,6 +111,9 @@ public struct PipelineRunner: Sendable {
         var scheduler = StepScheduler(
             steps: planned, maxParallel: pipeline.maxParallelism,
             alreadySucceeded: Set(steps.filter { $0.state == .succeeded }.map(\.stepID)))
+        if notReady != nil {
+            await persistFinished(scheduler.cancelQueued(), as: .cancelled, detail: "not run: the warehouse is not ready", in: &records)
+        }
 
         await withTaskGroup(of: (String, StepResult).self) { group in
             var stop = false
@@ -141,12 +142,15 @@ public struct PipelineRunner: Sendable {
 
         let finalSteps = steps.compactMap { records[$0.stepID] }
         run.finishedAt = clock.now
-        run.state = Task.isCancelled ? .cancelled : (finalSteps.allSatisfy { $0.state == .succeeded } ? .succeeded : .failed)
-        run.error = finalSteps.first { $0.state == .failed }.map { "\($0.stepID): \($0.error ?? "failed")" }
+        run.state = Task.isCancelled ? .cancelled : (notReady == nil && finalSteps.allSatisfy { $0.state == .succeeded } ? .succeeded : .failed)
+        run.error = notReady ?? finalSteps.first { $0.state == .failed }.map { "\($0.stepID): \($0.error ?? "failed")" }
         let finished = run
         let channel = pipeline.channel ?? manifest.slack.defaultChannel
+        // A backfill's days report through its one progress message; only a failed day is posted.
+        let quiet = finished.trigger == .backfill && finished.state == .succeeded
         try await persistState { writer in
             try writer.updateRun(finished)
+            guard !quiet else { return }
             let result = RunMessages.result(finished, steps: finalSteps, owners: pipeline.owners)
             let parent = try writer.enqueue(channel: channel, action: .post(threadOf: nil), message: result, at: finished.finishedAt ?? Date())
             for part in MessageFitting.split(RunMessages.details(finalSteps)) {

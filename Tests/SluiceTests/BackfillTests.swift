@@ -279,6 +279,15 @@ struct BackfillTests {
             defer { routes.cancel() }
 
             let work = WorkQueue()
+
+            // A backfill needs the tables it keeps: before the first run it is refused, and audited.
+            let day = try harness.orderDays()[20]
+            try await harness.command("backfill shop \(day) \(day)", responseURL: slack.responseURL("too-early"), work: work)
+            let refused = try #require(try await slack.waitForCallsTo(responseURL: "too-early", count: 1).first?.body.description)
+            #expect(refused.contains("`raw.customers`, `raw.products`, `raw.order_items`, `staging.stg_customers`"))
+            #expect(refused.contains("Run the pipeline once with `/sluice run shop`, then backfill."))
+            #expect(try await harness.state.read { try $0.auditLog(limit: 5) }.first { $0.action == "backfill.preview" }?.outcome == "failed")
+
             try await harness.command("run shop", responseURL: slack.responseURL("run"), work: work)
             #expect(try await slack.waitForCallsTo(responseURL: "run", count: 1).first?.body.description.contains("Started `shop` run 1") == true)
             try await harness.finish(work)
@@ -319,6 +328,9 @@ struct BackfillTests {
             "staging.stg_orders", "mart.daily_sales", "mart.sales_by_category", "mart.orders_by_state", "mart.avg_delivery_time",
         ])
         #expect(scope.checks.count == 9)
+        #expect(scope.keptTables.map(\.description) == [
+            "raw.customers", "raw.products", "raw.order_items", "staging.stg_customers", "staging.stg_products", "staging.stg_order_items",
+        ])
         #expect(!scope.checks.contains { $0.table?.description == "staging.stg_customers" })
         #expect(scope.keptDetail(stepID: "load:raw.orders", kind: .load) == nil)
         #expect(scope.keptDetail(stepID: "load:raw.products", kind: .load)?.contains("not partitioned") == true)

@@ -142,13 +142,14 @@ struct BigQueryPipelineTests {
                 manifest: manifest, state: try workspace.stateStore(), warehouse: Self.warehouse(fake, manifest: manifest, clock: clock),
                 clock: clock, logger: Self.logger)
             let denied = try await runner.run(RunRequest(pipeline: "shop", trigger: .manual, requestedBy: "test", costConfirmed: true))
-            #expect(denied.state == .failed && denied.startedAt == nil)
+            #expect(denied.state == .failed)
             let message = denied.error ?? ""
             #expect(message.contains("BigQuery could not create dataset mart in project sluice-test (location US): Access Denied"), "\(message)")
             #expect(message.contains("bigquery.datasets.create"))
             #expect(message.contains("grant it roles/bigquery.jobUser and roles/bigquery.dataEditor"))
             #expect(message.hasSuffix("[accessDenied]"))
-            #expect(fake.requests.count == 1, "no retries, nothing else attempted: \(fake.requests.map { "\($0.method) \($0.path) \($0.status)" })")
+            #expect(fake.requests(.datasetsInsert).count == 1, "no retries, no other dataset tried")
+            #expect(fake.jobs.isEmpty, "no step started")
         }
 
         let elsewhere = try Workspace()
@@ -163,7 +164,7 @@ struct BigQueryPipelineTests {
             #expect(message.contains("BigQuery could not create dataset mart in project sluice-tset (location US): Not found: Project sluice-tset"), "\(message)")
             #expect(message.contains("check warehouse.project in the manifest"))
             #expect(message.hasSuffix("[notFound]"))
-            #expect(fake.requests.count == 1)
+            #expect(fake.requests(.datasetsInsert).count == 1)
             #expect(fake.jobs.isEmpty)
         }
     }

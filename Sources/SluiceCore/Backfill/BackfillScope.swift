@@ -19,6 +19,9 @@ public struct BackfillScope: Sendable, Equatable {
     public var rebuiltModels: [Model]
     /// Checks that run.
     public var checks: [Check]
+    /// Tables of the steps kept as they are (unpartitioned loads, unaffected models): they must
+    /// exist already, since a backfill day reads them without building them.
+    public var keptTables: [TableName]
     /// Ids of the steps a backfill day executes; every other step of the run is kept.
     public var executedStepIDs: Set<String>
 
@@ -40,6 +43,7 @@ public struct BackfillScope: Sendable, Equatable {
         skippedLoads = pipeline.loads.filter { $0.partitionBy == nil }
         rebuiltModels = plan.filter { $0.kind == .model && executed.contains($0.id) }.compactMap { modelsByStep[$0.id] }
         checks = pipeline.checks.filter { executed.contains(RunPlan.checkStepID($0.name)) }
+        keptTables = pipeline.loads.filter { $0.partitionBy == nil }.map(\.table) + pipeline.models.filter { !executed.contains(RunPlan.modelStepID($0.name)) }.map(\.name)
         executedStepIDs = executed
     }
 

@@ -86,6 +86,6 @@ public enum ConsoleRenderer {
         (":white_check_mark:", "✅"), (":x:", "❌"), (":warning:", "⚠️"), (":rotating_light:", "🚨"),
         (":fast_forward:", "⏭"), (":hourglass:", "⏳"), (":arrows_counterclockwise:", "🔄"), (":eyes:", "👀"),
         (":large_green_circle:", "🟢"), (":large_yellow_circle:", "🟡"), (":red_circle:", "🔴"), (":mute:", "🔇"),
-        (":bell:", "🔔"), (":arrow_forward:", "▶️"), (":money_with_wings:", "💸"), (":bar_chart:", "📊"), (":moneybag:", "💰"),
+        (":bell:", "🔔"), (":arrow_forward:", "▶️"), (":money_with_wings:", "💸"), (":white_circle:", "⚪"), (":bar_chart:", "📊"), (":moneybag:", "💰"),
     ]
 }

@@ -86,7 +86,9 @@ extension FakeBigQueryState {
             ]])
         }
         let finalChunk = route.operation == .uploadResumableChunk && request.headers["content-range"]?.hasSuffix("/*") != true
-        let createsJob = [.jobsInsert, .jobsQuery, .uploadMultipart].contains(route.operation) || finalChunk
+        let json = FakeJSON.parse(request.body)
+        let dryRun = json?["configuration"]["dryRun"].bool == true || json?["dryRun"].bool == true
+        let createsJob = ([.jobsInsert, .jobsQuery, .uploadMultipart].contains(route.operation) && !dryRun) || finalChunk
         let fault = takeFault(for: route.operation, createsJob: createsJob)
         if case let .http(status, reason, message) = fault {
             return FakeHTTPReply(FakeBigQueryFailure(code: status, reason: reason, message: message))
