@@ -88,7 +88,16 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
             return Response(status: .ok)
         }
         let now = surface.clock.now
-        let isNew = (try? await surface.state.write { try $0.markEventProcessed(eventID, at: now) }) ?? false
+        let isNew: Bool
+        do {
+            isNew = try await surface.state.write { try $0.markEventProcessed(eventID, at: now) }
+        } catch {
+            // Without the dedupe record the event could run twice on Slack's retry: skip it instead.
+            surface.logger.error("could not record a Slack event id; the event was not processed", metadata: [
+                "event_id": "\(eventID)", "error": "\(error)",
+            ])
+            return Response(status: .ok)
+        }
         guard isNew else { return Response(status: .ok) }
         surface.work.submit { await handleEvent(event, surface) }
         return Response(status: .ok)
