@@ -223,8 +223,8 @@ struct ManifestTests {
     @Test("the five-mistakes fixture yields exactly its five problems, at their positions")
     func fiveMistakes() throws {
         let files = [
-            "models/stg_orders.sql": "select * from raw.orders",
-            "models/daily_sales.sql": "select order_date, count(*) from staging.stg_orders group by 1",
+            "Tests/SluiceTests/Fixtures/manifests/models/stg_orders.sql": "select * from raw.orders",
+            "Tests/SluiceTests/Fixtures/manifests/models/daily_sales.sql": "select order_date, count(*) from staging.stg_orders group by 1",
         ]
         let result = parseManifest(try manifestFixture("five-mistakes"), files: files)
         guard case let .failure(errors) = result else {

@@ -1,0 +1,1 @@
+select order_date, count(*) as orders from staging.stg_orders group by 1
