@@ -75,10 +75,19 @@ public struct CostGuard: Sendable {
     /// The estimate for the next run of `pipeline`.
     public func estimate(_ pipeline: Pipeline) async throws -> RunCostEstimate {
         var models: [(table: TableName, bytes: Int64)] = []
+        var estimating = true
         for model in pipeline.models {
-            // A model that cannot be dry-run (its inputs do not exist before the first run) counts at
-            // BigQuery's minimum for the tables it references; the run itself reports real errors.
-            let processed = (try? await warehouse.estimateBytes(of: model)) ?? 0
+            // A model that cannot be dry-run (its inputs do not exist before the first run, or the
+            // warehouse is unreachable) counts at BigQuery's minimum for the tables it references;
+            // after one failure the rest are not tried, and the run itself reports the real error.
+            var processed: Int64 = 0
+            if estimating {
+                do {
+                    processed = try await warehouse.estimateBytes(of: model)
+                } catch {
+                    estimating = false
+                }
+            }
             models.append((model.name, CostModel.billedEstimate(bytesProcessed: processed, referencedTables: model.dependencies.count)))
         }
         let total = models.reduce(Int64(0)) { $0 &+ $1.bytes }
