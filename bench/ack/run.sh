@@ -31,26 +31,7 @@ case "${1:-}" in
     *) echo "unknown argument '$1' (try --self-test or --help)" >&2; exit 2 ;;
 esac
 
-# Installs what is missing (command → Debian package), when running as root with apt-get.
-need() {
-    local missing=() pair command package
-    for pair in "$@"; do
-        command="${pair%%:*}"
-        package="${pair#*:}"
-        command -v "$command" >/dev/null 2>&1 || missing+=("$package")
-    done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "installing ${missing[*]}…"
-        if ! apt-cache policy "${missing[@]}" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
-            apt-get update -qq
-        fi
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-        echo "please install: ${missing[*]} (e.g. sudo apt-get install ${missing[*]})" >&2
-        exit 1
-    fi
-}
+. "$REPO/bench/lib.sh"
 
 # Checks the wrk script's signing: its own self-test (Slack's example and RFC vectors), then
 # HMAC-SHA256 against openssl over keys and messages around the 64-byte block boundaries.
@@ -90,14 +71,7 @@ fi
 need wrk:wrk curl:curl ps:procps openssl:openssl luajit:luajit
 self_test
 
-if [ -n "${SLUICE_BIN:-}" ]; then
-    SLUICE="$SLUICE_BIN"
-else
-    echo "building sluice (release)…"
-    (cd "$REPO" && swift build -c release --product sluice >/dev/null)
-    SLUICE="$(cd "$REPO" && swift build -c release --show-bin-path)/sluice"
-fi
-[ -x "$SLUICE" ] || { echo "no sluice binary at $SLUICE" >&2; exit 1; }
+sluice_binary
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-ack.XXXXXX")"
 SERVER_PID=""

@@ -21,24 +21,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-command -v python3 >/dev/null 2>&1 || { echo "please install python3" >&2; exit 1; }
-if [ ! -x /usr/bin/time ]; then
-    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "installing time…"
-        apt-get update -qq && apt-get install -y -qq time >/dev/null
-    else
-        echo "please install GNU time (e.g. sudo apt-get install time)" >&2
-        exit 1
-    fi
-fi
-
-if [ -n "${SLUICE_BIN:-}" ]; then
-    SLUICE="$SLUICE_BIN"
-else
-    echo "building sluice (release)…"
-    (cd "$REPO" && swift build -c release --product sluice >/dev/null)
-    SLUICE="$(cd "$REPO" && swift build -c release --show-bin-path)/sluice"
-fi
+. "$REPO/bench/lib.sh"
+need python3:python3 time:time
+sluice_binary
 
 echo "generating $ROWS orders…"
 "$SLUICE" demo-data --rows "$ROWS" --out "$WORK/data" >/dev/null

@@ -28,28 +28,9 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-digest.XXXXXX")"
 if [ -n "${KEEP:-}" ]; then echo "keeping the workspace in $WORK"; else trap 'rm -rf "$WORK"' EXIT; fi
 
-need() {
-    local missing=()
-    [ -x /usr/bin/time ] || missing+=(time)
-    command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
-    [ ${#missing[@]} -eq 0 ] && return 0
-    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "installing ${missing[*]}…"
-        apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-        echo "please install: ${missing[*]} (e.g. sudo apt-get install ${missing[*]})" >&2
-        exit 1
-    fi
-}
-need
-
-if [ -n "${SLUICE_BIN:-}" ]; then
-    SLUICE="$(cd "$(dirname "$SLUICE_BIN")" && pwd)/$(basename "$SLUICE_BIN")"
-else
-    echo "building sluice (release)…"
-    (cd "$REPO" && swift build -c release --product sluice >/dev/null)
-    SLUICE="$(cd "$REPO" && swift build -c release --show-bin-path)/sluice"
-fi
+. "$REPO/bench/lib.sh"
+need time:time sqlite3:sqlite3
+sluice_binary
 
 echo "writing a manifest of $((PIPELINES * LOADS * 2)) tables…"
 mkdir -p "$WORK/data" "$WORK/models"

@@ -13,28 +13,9 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-load.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
-need() {
-    local missing=()
-    [ -x /usr/bin/time ] || missing+=(time)
-    command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
-    [ ${#missing[@]} -eq 0 ] && return 0
-    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "installing ${missing[*]}…"
-        apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-        echo "please install: ${missing[*]} (e.g. sudo apt-get install ${missing[*]})" >&2
-        exit 1
-    fi
-}
-need
-
-if [ -n "${SLUICE_BIN:-}" ]; then
-    SLUICE="$SLUICE_BIN"
-else
-    echo "building sluice (release)…"
-    (cd "$REPO" && swift build -c release --product sluice >/dev/null)
-    SLUICE="$(cd "$REPO" && swift build -c release --show-bin-path)/sluice"
-fi
+. "$REPO/bench/lib.sh"
+need time:time sqlite3:sqlite3
+sluice_binary
 
 echo "generating $ROWS orders…"
 "$SLUICE" demo-data --rows "$ROWS" --out "$WORK/data" >/dev/null
