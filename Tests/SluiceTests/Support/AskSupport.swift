@@ -82,14 +82,7 @@ struct AskHarness: Sendable {
 
     /// Headers Slack would send for `body` now, signed with the signing secret.
     func signedHeaders(_ body: String) -> HTTPFields {
-        let ts = String(Int(clock.now.timeIntervalSince1970))
-        let mac = HMAC<SHA256>.authenticationCode(
-            for: Data("v0:\(ts):\(body)".utf8), using: SymmetricKey(data: Data(Self.signingSecret.utf8)))
-        var headers = HTTPFields()
-        headers[.contentType] = Self.form
-        headers[HTTPField.Name("X-Slack-Request-Timestamp")!] = ts
-        headers[HTTPField.Name("X-Slack-Signature")!] = "v0=" + mac.map { String(format: "%02x", $0) }.joined()
-        return headers
+        SlackSigning.headers(for: body, at: clock.now, secret: Self.signingSecret, contentType: Self.form)
     }
 
     /// The first value of a one-row, one-column query.

@@ -280,14 +280,7 @@ struct BackfillHarness: Sendable {
     }
 
     private func signedHeaders(_ body: String) -> HTTPFields {
-        let ts = String(Int(clock.now.timeIntervalSince1970))
-        let key = SymmetricKey(data: Data(Self.signingSecret.utf8))
-        let mac = HMAC<SHA256>.authenticationCode(for: Data("v0:\(ts):\(body)".utf8), using: key)
-        var headers = HTTPFields()
-        headers[.contentType] = Self.form
-        headers[HTTPField.Name("X-Slack-Request-Timestamp")!] = ts
-        headers[HTTPField.Name("X-Slack-Signature")!] = "v0=" + mac.map { String(format: "%02x", $0) }.joined()
-        return headers
+        SlackSigning.headers(for: body, at: clock.now, secret: Self.signingSecret, contentType: Self.form)
     }
 
     static func commandBody(_ text: String, user: String, responseURL: String) -> String {

@@ -107,14 +107,7 @@ struct HomeHarness: Sendable {
 
     /// Headers Slack would send for `body` at the harness clock's time.
     func signedHeaders(_ body: String, contentType: String) -> HTTPFields {
-        let ts = String(Int(clock.now.timeIntervalSince1970))
-        let key = SymmetricKey(data: Data(SlackHarness.signingSecret.utf8))
-        let mac = HMAC<SHA256>.authenticationCode(for: Data("v0:\(ts):\(body)".utf8), using: key)
-        var headers = HTTPFields()
-        headers[.contentType] = contentType
-        headers[HTTPField.Name("X-Slack-Request-Timestamp")!] = ts
-        headers[HTTPField.Name("X-Slack-Signature")!] = "v0=" + mac.map { String(format: "%02x", $0) }.joined()
-        return headers
+        SlackSigning.headers(for: body, at: clock.now, secret: SlackHarness.signingSecret, contentType: contentType)
     }
 
     /// The next reply to a button press, or nil when none arrives within `timeout`.

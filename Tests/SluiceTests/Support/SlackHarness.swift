@@ -91,13 +91,7 @@ struct SlackHarness: Sendable {
 
     /// Headers Slack would send for `body` at the harness clock's time, signed with `secret`.
     func signedHeaders(_ body: String, secret: String = signingSecret, timestamp: Date? = nil, contentType: String) -> HTTPFields {
-        let ts = String(Int((timestamp ?? clock.now).timeIntervalSince1970))
-        let mac = HMAC<SHA256>.authenticationCode(for: Data("v0:\(ts):\(body)".utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        var headers = HTTPFields()
-        headers[.contentType] = contentType
-        headers[HTTPField.Name("X-Slack-Request-Timestamp")!] = ts
-        headers[HTTPField.Name("X-Slack-Signature")!] = "v0=" + mac.map { String(format: "%02x", $0) }.joined()
-        return headers
+        SlackSigning.headers(for: body, at: timestamp ?? clock.now, secret: secret, contentType: contentType)
     }
 
     /// A slash-command form body in Slack's shape.
