@@ -138,8 +138,9 @@ struct BigQueryPipelineTests {
         let manifest = try Self.shopManifest(workspace, clock: clock)
         try await FakeBigQuery.run(now: { clock.now }) { fake in
             fake.allowDatasetCreation(false)
+            let state = try workspace.stateStore()
             let runner = PipelineRunner(
-                manifest: manifest, state: try workspace.stateStore(), warehouse: Self.warehouse(fake, manifest: manifest, clock: clock),
+                manifest: manifest, state: state, warehouse: Self.warehouse(fake, manifest: manifest, clock: clock),
                 clock: clock, logger: Self.logger)
             let denied = try await runner.run(RunRequest(pipeline: "shop", trigger: .manual, requestedBy: "test", costConfirmed: true))
             #expect(denied.state == .failed)
@@ -148,6 +149,11 @@ struct BigQueryPipelineTests {
             #expect(message.contains("bigquery.datasets.create"))
             #expect(message.contains("grant it roles/bigquery.jobUser and roles/bigquery.dataEditor"))
             #expect(message.hasSuffix("[accessDenied]"))
+            // The run-result message in Slack says the same.
+            let posted = try await state.read { try $0.outbox(state: nil, limit: 10) }
+            let result = try #require(posted.first { $0.message.text == "shop run \(denied.id) failed" })
+            #expect(result.message.blocks.description.contains("bigquery.datasets.create"))
+            #expect(result.message.blocks.description.contains("[accessDenied]"))
             #expect(fake.requests(.datasetsInsert).count == 1, "no retries, no other dataset tried")
             #expect(fake.jobs.isEmpty, "no step started")
         }
