@@ -4,9 +4,6 @@ import StateStore
 import Warehouse
 
 extension Conversation {
-    /// The most runs `cost` reads (newest first) to find those inside its window.
-    static let costRunLimit = 20_000
-
     /// `/sluice cost [PIPELINE] [today|7d|30d]`: bytes billed by the recorded runs in the window and
     /// the month's projection; with `estimate`, a dry run of the pipeline's next run per model.
     func cost(pipeline: String?, window: CostWindow, estimate: Bool) async throws -> CommandReply {
@@ -18,8 +15,7 @@ extension Conversation {
         let since = CostReport.windowStart(window, now: now, timeZone: manifest.timeZone)
         let names = Set(pipelines.map(\.name))
         let runs = try await state.read { reader in
-            try reader.runs(pipeline: pipeline, limit: Self.costRunLimit)
-                .filter { $0.createdAt >= since && names.contains($0.pipeline) }
+            try reader.runFigures(since: since).map(\.run).filter { names.contains($0.pipeline) }
                 .map { (run: $0, steps: try reader.steps(runID: $0.id)) }
         }
         let report = CostReport(

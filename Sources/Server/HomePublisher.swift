@@ -42,7 +42,6 @@ public actor HomePublisher {
     private var pausedUntil: Date?
     private var nextSlot = Date.distantPast
     private var watched: Set<Int64> = []
-    private var tally = MonthTally(month: "", settledThrough: 0, settledBytes: 0)
 
     /// Creates a publisher. `recentWindow`: how long after opening Home a user keeps getting updates
     /// (24 h); `userInterval`: the least time between two publishes to one user; `publishInterval`:
@@ -227,35 +226,21 @@ public actor HomePublisher {
         var mutes: [String]
     }
 
-    /// Bytes billed by this month's runs up to `settledThrough`, a run id at and below which every
-    /// run of the month is finished (so their bytes no longer change and are not read again).
-    private struct MonthTally: Sendable, Equatable {
-        var month: String
-        var settledThrough: Int64
-        var settledBytes: Int64
-    }
-
     private struct Snapshot: Sendable {
         var dashboard: HomeView.Dashboard
         var marker: Marker
         var watched: Set<Int64>
-        var tally: MonthTally
     }
 
     /// The dashboard and its marker, read in one snapshot.
     private func build(at now: Date) async throws -> (HomeView.Dashboard, Marker) {
         let manifest = self.manifest
-        let month = String(Days.string(now, in: manifest.timeZone).prefix(7))
-        let start = tally.month == month ? tally : MonthTally(month: month, settledThrough: 0, settledBytes: 0)
-        let snapshot = try await state.read { try Self.snapshot($0, manifest: manifest, now: now, tally: start) }
-        if snapshot.tally.month != tally.month || snapshot.tally.settledThrough >= tally.settledThrough {
-            tally = snapshot.tally
-        }
+        let snapshot = try await state.read { try Self.snapshot($0, manifest: manifest, now: now) }
         watched = snapshot.watched
         return (snapshot.dashboard, snapshot.marker)
     }
 
-    private static func snapshot(_ reader: any StateReader, manifest: Manifest, now: Date, tally: MonthTally) throws -> Snapshot {
+    private static func snapshot(_ reader: any StateReader, manifest: Manifest, now: Date) throws -> Snapshot {
         var lines: [HomeView.PipelineLine] = []
         var lights: [HomeView.FreshnessLight] = []
         for pipeline in manifest.pipelines {
@@ -265,7 +250,9 @@ public actor HomePublisher {
                 nextRun: pipeline.schedule?.nextFire(after: now, in: manifest.timeZone)))
             lights += try freshness(of: pipeline, reader)
         }
-        let (settled, unsettledBytes) = try monthBytes(reader, tally: tally, timeZone: manifest.timeZone)
+        let month = String(Days.string(now, in: manifest.timeZone).prefix(7))
+        let monthBytes = try reader.runFigures(since: startOfMonth(now, in: manifest.timeZone))
+            .reduce(Int64(0)) { $0 &+ $1.bytesBilled }
         let isBilled = if case .bigquery = manifest.warehouse { true } else { false }
         let watched = Set(lines.compactMap(\.lastRun).filter(\.state.isActive).map(\.id))
         let dashboard = HomeView.Dashboard(
@@ -273,10 +260,10 @@ public actor HomePublisher {
             alerts: try reader.alerts(status: [.open, .acknowledged], limit: alertLimit),
             mutes: try reader.activeMutes(at: now),
             cost: HomeView.MonthCost(
-                month: settled.month, bytesBilled: settled.settledBytes + unsettledBytes,
+                month: month, bytesBilled: monthBytes,
                 pricePerTiB: manifest.cost.pricePerTiB, isBilled: isBilled))
         return Snapshot(
-            dashboard: dashboard, marker: try marker(reader, watched: watched, now: now), watched: watched, tally: settled)
+            dashboard: dashboard, marker: try marker(reader, watched: watched, now: now), watched: watched)
     }
 
     /// Each freshness check's latest recorded result, searching the pipeline's recent runs (a rerun
@@ -316,30 +303,11 @@ public actor HomePublisher {
         return checks.map { found[$0.name] ?? HomeView.FreshnessLight(table: $0.table.description, pipeline: pipeline.name, status: nil) }
     }
 
-    /// This month's bytes billed: the settled tally advanced over newly finished runs, plus the bytes
-    /// of runs still active (or newer than one that is).
-    private static func monthBytes(_ reader: any StateReader, tally: MonthTally, timeZone: TimeZone) throws -> (MonthTally, Int64) {
-        func month(of run: RunRecord) -> String { String(Days.string(run.createdAt, in: timeZone).prefix(7)) }
-        var limit = 256
-        var runs = try reader.runs(pipeline: nil, limit: limit)
-        while runs.count == limit, let oldest = runs.last, oldest.id > tally.settledThrough, month(of: oldest) >= tally.month {
-            limit *= 4
-            runs = try reader.runs(pipeline: nil, limit: limit)
-        }
-        var next = tally
-        var unsettled: Int64 = 0
-        var settling = true
-        for run in runs.reversed() where run.id > tally.settledThrough && month(of: run) == tally.month {
-            let bytes = try reader.steps(runID: run.id).reduce(Int64(0)) { $0 + $1.bytesBilled }
-            if settling, !run.state.isActive {
-                next.settledBytes += bytes
-                next.settledThrough = run.id
-            } else {
-                settling = false
-                unsettled += bytes
-            }
-        }
-        return (next, unsettled)
+    /// Local midnight on the first day of `date`'s month.
+    private static func startOfMonth(_ date: Date, in timeZone: TimeZone) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar.dateInterval(of: .month, for: date)?.start ?? calendar.startOfDay(for: date)
     }
 
     private static func marker(_ reader: any StateReader, watched: Set<Int64>, now: Date) throws -> Marker {
