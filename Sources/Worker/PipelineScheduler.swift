@@ -32,7 +32,15 @@ public struct PipelineScheduler: Sendable {
         var next = nextFires(after: runner.clock.now)
         await withTaskGroup(of: Void.self) { group in
             for pipeline in manifest.pipelines {
-                let neverRan = (try? await runner.state.read { try $0.runs(pipeline: pipeline.name, limit: 1).isEmpty }) ?? false
+                let neverRan: Bool
+                do {
+                    neverRan = try await runner.state.read { try $0.runs(pipeline: pipeline.name, limit: 1).isEmpty }
+                } catch {
+                    runner.logger.error("could not tell whether the pipeline ever ran; not running it at start", metadata: [
+                        "pipeline": "\(pipeline.name)", "error": "\(error)",
+                    ])
+                    neverRan = false
+                }
                 if neverRan {
                     group.addTask { await start(pipeline.name, trigger: .startup) }
                 }
