@@ -22,18 +22,12 @@ extension Conversation {
             window: window, now: now, timeZone: manifest.timeZone, pipelines: pipelines, runs: runs,
             pricePerTiB: manifest.cost.pricePerTiB, dailyBudget: manifest.cost.dailyBudget)
         var estimates: [CostEstimateReport] = []
-        if isOnSQLite {
+        if !manifest.warehouse.bills {
             for chosen in pipelines { estimates.append(await costEstimate(of: chosen, now: now)) }
         }
         return CommandReply(CostMessages.cost(
-            report, scope: pipeline, estimates: estimates, onSQLite: isOnSQLite, timeZone: manifest.timeZone,
+            report, scope: pipeline, estimates: estimates, onSQLite: !manifest.warehouse.bills, timeZone: manifest.timeZone,
             commandName: commandName))
-    }
-
-    /// True on the embedded SQLite warehouse, which bills nothing.
-    var isOnSQLite: Bool {
-        if case .sqlite = manifest.warehouse { return true }
-        return false
     }
 
     /// What the next run of `pipeline` would bill, per model in run order, from the warehouse's
@@ -57,6 +51,6 @@ extension Conversation {
             pipeline: pipeline.name, models: estimates, pricePerTiB: manifest.cost.pricePerTiB,
             maximumBytesBilled: manifest.cost.maximumBytesBilled, dailyBudget: manifest.cost.dailyBudget,
             runsPerDay: CostReport.runsPerDay(pipeline.schedule, after: now, timeZone: manifest.timeZone),
-            fromTableSizes: isOnSQLite)
+            fromTableSizes: !manifest.warehouse.bills)
     }
 }

@@ -242,72 +242,50 @@ public actor HomePublisher {
 
     private static func snapshot(_ reader: any StateReader, manifest: Manifest, now: Date) throws -> Snapshot {
         var lines: [HomeView.PipelineLine] = []
-        var lights: [HomeView.FreshnessLight] = []
+        var lights: [HomeView.FreshnessLine] = []
         for pipeline in manifest.pipelines {
             lines.append(HomeView.PipelineLine(
-                pipeline: pipeline.name, owners: pipeline.owners,
+                pipeline: pipeline.name, owners: manifest.owners(for: pipeline.name),
                 lastRun: try reader.runs(pipeline: pipeline.name, limit: 1).first,
                 nextRun: pipeline.schedule?.nextFire(after: now, in: manifest.timeZone)))
             lights += try freshness(of: pipeline, reader)
         }
         let month = String(Days.string(now, in: manifest.timeZone).prefix(7))
-        let monthBytes = try reader.runFigures(since: startOfMonth(now, in: manifest.timeZone))
-            .reduce(Int64(0)) { $0 &+ $1.bytesBilled }
-        let isBilled = if case .bigquery = manifest.warehouse { true } else { false }
+        let monthStart = CostLedger.startOfMonth(now, in: manifest.timeZone)
+        let ledger = CostLedger(
+            runs: try reader.runFigures(since: monthStart), pricePerTiB: manifest.cost.pricePerTiB, timeZone: manifest.timeZone)
         let watched = Set(lines.compactMap(\.lastRun).filter(\.state.isActive).map(\.id))
         let dashboard = HomeView.Dashboard(
             pipelines: lines, freshness: lights,
             alerts: try reader.alerts(status: [.open, .acknowledged], limit: alertLimit),
             mutes: try reader.activeMutes(at: now),
             cost: HomeView.MonthCost(
-                month: month, bytesBilled: monthBytes,
-                pricePerTiB: manifest.cost.pricePerTiB, isBilled: isBilled))
+                month: month, spend: ledger.spend(from: monthStart),
+                pricePerTiB: manifest.cost.pricePerTiB, isBilled: manifest.warehouse.bills))
         return Snapshot(
             dashboard: dashboard, marker: try marker(reader, watched: watched, now: now), watched: watched)
     }
 
     /// Each freshness check's latest recorded result, searching the pipeline's recent runs (a rerun
     /// keeps checks it did not execute; a skipped check has no result).
-    private static func freshness(of pipeline: Pipeline, _ reader: any StateReader) throws -> [HomeView.FreshnessLight] {
+    private static func freshness(of pipeline: Pipeline, _ reader: any StateReader) throws -> [HomeView.FreshnessLine] {
         let checks: [(name: String, table: TableName)] = pipeline.checks.compactMap { check in
-            if case let .freshness(table, _, _, _) = check.kind { return (check.name, table) }
-            return nil
+            FreshnessRule(check, pipeline: pipeline.name).map { (check.name, $0.table) }
         }
         guard !checks.isEmpty else { return [] }
-        var found: [String: HomeView.FreshnessLight] = [:]
+        var found: [String: HomeView.FreshnessLine] = [:]
         for run in try reader.runs(pipeline: pipeline.name, limit: freshnessLookback) where found.count < checks.count {
             let steps = try reader.steps(runID: run.id)
             for check in checks where found[check.name] == nil {
                 guard let step = steps.first(where: { $0.stepID == RunPlan.checkStepID(check.name) }),
-                      let finishedAt = step.finishedAt
+                      let finishedAt = step.finishedAt, step.state == .succeeded || step.state == .failed
                 else { continue }
-                let status: CheckStatus
-                let summary: String
-                switch step.state {
-                case .failed:
-                    status = .fail
-                    summary = step.error ?? "failed"
-                case .succeeded:
-                    let detail = step.detail ?? "passed"
-                    let warning = "warn: "
-                    status = detail.hasPrefix(warning) ? .warn : .pass
-                    summary = detail.hasPrefix(warning) ? String(detail.dropFirst(warning.count)) : detail
-                default:
-                    continue
-                }
-                found[check.name] = HomeView.FreshnessLight(
-                    table: check.table.description, pipeline: pipeline.name, status: status, summary: summary,
-                    runID: run.id, checkedAt: finishedAt)
+                found[check.name] = HomeView.FreshnessLine(
+                    table: check.table.description, pipeline: pipeline.name, verdict: FreshnessVerdict(recorded: step.checkStatus),
+                    summary: step.error ?? step.detail ?? step.state.rawValue, runID: run.id, checkedAt: finishedAt)
             }
         }
-        return checks.map { found[$0.name] ?? HomeView.FreshnessLight(table: $0.table.description, pipeline: pipeline.name, status: nil) }
-    }
-
-    /// Local midnight on the first day of `date`'s month.
-    private static func startOfMonth(_ date: Date, in timeZone: TimeZone) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        return calendar.dateInterval(of: .month, for: date)?.start ?? calendar.startOfDay(for: date)
+        return checks.map { found[$0.name] ?? HomeView.FreshnessLine(table: $0.table.description, pipeline: pipeline.name, verdict: nil) }
     }
 
     private static func marker(_ reader: any StateReader, watched: Set<Int64>, now: Date) throws -> Marker {

@@ -9,7 +9,7 @@ enum RunSummary {
         var lines = ["", "\(run.pipeline) run \(run.id) — \(steps.count) steps"]
         for step in steps {
             let mark = switch step.state {
-            case .succeeded: step.detail?.hasPrefix("warn") == true ? "warn" : "ok"
+            case .succeeded: step.warned ? "warn" : "ok"
             case .failed: "FAIL"
             case .skipped: "skip"
             case .cancelled: "cancel"

@@ -29,13 +29,13 @@ struct SQLiteStateWriter: SQLiteStateQueries, StateWriter {
             try db.execute(
                 sql: """
                     INSERT INTO steps (run_id, step_id, position, kind, depends_on, state, started_at, finished_at,
-                                       row_count, bytes_processed, bytes_billed, detail, error)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       row_count, bytes_processed, bytes_billed, detail, error, check_status)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     runID, step.stepID, position, step.kind.rawValue, try StateColumns.json(step.dependsOn),
                     step.state.rawValue, StateColumns.seconds(step.startedAt), StateColumns.seconds(step.finishedAt),
-                    step.rows, step.bytesProcessed, step.bytesBilled, step.detail, step.error,
+                    step.rows, step.bytesProcessed, step.bytesBilled, step.detail, step.error, step.checkStatus?.rawValue,
                 ])
         }
         return try existingRun(id: runID)
@@ -63,13 +63,14 @@ struct SQLiteStateWriter: SQLiteStateQueries, StateWriter {
         try db.execute(
             sql: """
                 UPDATE steps SET kind = ?, depends_on = ?, state = ?, started_at = ?, finished_at = ?, row_count = ?,
-                                 bytes_processed = ?, bytes_billed = ?, detail = ?, error = ?
+                                 bytes_processed = ?, bytes_billed = ?, detail = ?, error = ?, check_status = ?
                 WHERE run_id = ? AND step_id = ?
                 """,
             arguments: [
                 step.kind.rawValue, try StateColumns.json(step.dependsOn), step.state.rawValue,
                 StateColumns.seconds(step.startedAt), StateColumns.seconds(step.finishedAt), step.rows,
-                step.bytesProcessed, step.bytesBilled, step.detail, step.error, step.runID, step.stepID,
+                step.bytesProcessed, step.bytesBilled, step.detail, step.error, step.checkStatus?.rawValue,
+                step.runID, step.stepID,
             ])
         try requireChange("step \(step.stepID) of run \(step.runID)")
     }

@@ -28,7 +28,17 @@ enum StateColumns {
     static func enumValue<E: RawRepresentable>(
         _ type: E.Type, _ row: Row, _ column: String, table: String
     ) throws -> E where E.RawValue == String {
-        let raw = try row.decode(String.self, forColumn: column)
+        guard let value = try optionalEnumValue(type, row, column, table: table) else {
+            throw StateStoreError.unavailable("\(table).\(column) is NULL; the state file is damaged")
+        }
+        return value
+    }
+
+    /// A nullable enum column stored by raw value.
+    static func optionalEnumValue<E: RawRepresentable>(
+        _ type: E.Type, _ row: Row, _ column: String, table: String
+    ) throws -> E? where E.RawValue == String {
+        guard let raw = try row.decode(String?.self, forColumn: column) else { return nil }
         guard let value = E(rawValue: raw) else {
             throw StateStoreError.unavailable(
                 "\(table).\(column) holds \"\(raw)\", which this version of Sluice does not know; "

@@ -16,7 +16,26 @@ enum StateMigrations {
             // Cost figures and the digest read runs by creation time.
             try db.execute(sql: "CREATE INDEX runs_created_at ON runs (created_at)")
         }
+        migrator.registerMigration("v5-step-check-status", migrate: addCheckStatus)
         return migrator
+    }
+
+    /// A check step's verdict gets its own column. Earlier versions wrote a warning as a `warn: `
+    /// prefix of `detail`: those rows become `warn` with the prefix removed, other succeeded checks
+    /// `pass`, failed checks that ran `fail` (a check that could not run failed with `check NAME
+    /// could not run: …` and keeps no verdict). Kept steps (`kept from run N`) have none.
+    private static func addCheckStatus(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                ALTER TABLE steps ADD COLUMN check_status TEXT;
+                UPDATE steps SET check_status = 'warn', detail = substr(detail, 7)
+                    WHERE kind = 'check' AND state = 'succeeded' AND detail LIKE 'warn: %';
+                UPDATE steps SET check_status = 'pass'
+                    WHERE kind = 'check' AND state = 'succeeded' AND check_status IS NULL
+                      AND (detail IS NULL OR detail NOT LIKE 'kept from run %');
+                UPDATE steps SET check_status = 'fail'
+                    WHERE kind = 'check' AND state = 'failed' AND (error IS NULL OR error NOT LIKE 'check % could not run: %');
+                """)
     }
 
     /// Backfills: one row per confirmed backfill, with the days done so far, so that a cancelled,

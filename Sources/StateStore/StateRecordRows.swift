@@ -35,7 +35,8 @@ extension StepRecord {
             bytesProcessed: try row.decode(forColumn: "bytes_processed"),
             bytesBilled: try row.decode(forColumn: "bytes_billed"),
             detail: try row.decode(forColumn: "detail"),
-            error: try row.decode(forColumn: "error"))
+            error: try row.decode(forColumn: "error"),
+            checkStatus: try StateColumns.optionalEnumValue(CheckStatus.self, row, "check_status", table: "steps"))
     }
 }
 

@@ -17,7 +17,7 @@ public struct AlertRecorder: Sendable {
 
     /// The channel an alert of `pipeline` goes to.
     public func channel(for pipeline: String) -> String {
-        manifest.pipeline(named: pipeline)?.channel ?? manifest.slack.defaultChannel
+        manifest.channel(for: pipeline)
     }
 
     /// Applies an observation; returns the resulting alert, if any.
@@ -71,7 +71,7 @@ public struct AlertRecorder: Sendable {
     /// The alert's top-level message as it should look now.
     public func message(for alert: AlertRecord) -> SlackMessage {
         AlertMessages.message(
-            for: alert, owners: manifest.pipeline(named: alert.pipeline)?.owners ?? [], timeZone: manifest.timeZone)
+            for: alert, owners: manifest.owners(for: alert.pipeline), timeZone: manifest.timeZone)
     }
 
     private func post(_ alert: AlertRecord, in writer: any StateWriter, at now: Date) throws -> Int64 {

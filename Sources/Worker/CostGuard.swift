@@ -91,14 +91,13 @@ public struct CostGuard: Sendable {
             models.append((model.name, CostModel.billedEstimate(bytesProcessed: processed, referencedTables: model.dependencies.count)))
         }
         let total = models.reduce(Int64(0)) { $0 &+ $1.bytes }
-        let midnight = Self.startOfDay(clock.now, in: manifest.timeZone)
-        let billedToday = try await state.read { reader in
-            try reader.runFigures(since: midnight).reduce(Int64(0)) { $0 &+ $1.bytesBilled }
-        }
+        let midnight = CostLedger.startOfDay(clock.now, in: manifest.timeZone)
+        let today = try await state.read { try $0.runFigures(since: midnight) }
         let price = manifest.cost.pricePerTiB
+        let ledger = CostLedger(runs: today, pricePerTiB: price, timeZone: manifest.timeZone)
         return RunCostEstimate(
             models: models, totalBytes: total, dollars: CostModel.dollars(bytes: total, pricePerTiB: price),
-            spentToday: CostModel.dollars(bytes: billedToday, pricePerTiB: price))
+            spentToday: ledger.spend(from: midnight).dollars)
     }
 
     /// Throws `CostRefusal` when the estimate is over `maximum_bytes_billed` or would take today's
@@ -117,11 +116,5 @@ public struct CostGuard: Sendable {
                 reason: "\(Format.dollars(estimate.spentToday)) spent today plus its estimate of \(Format.dollars(estimate.dollars)) is over cost.daily_budget (\(Format.dollars(budget)))")
         }
         return estimate
-    }
-
-    static func startOfDay(_ date: Date, in timeZone: TimeZone) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        return calendar.startOfDay(for: date)
     }
 }

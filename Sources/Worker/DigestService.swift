@@ -12,8 +12,6 @@ import Warehouse
 public struct DigestService: Sendable {
     /// The settings key holding the local day (`YYYY-MM-DD`) of the last scheduled digest.
     public static let lastPostedKey = "digest.last"
-    /// How many freshness figures are read from the warehouse at once.
-    public static let freshnessReadsAtOnce = 8
 
     /// The validated manifest.
     public let manifest: Manifest
@@ -37,13 +35,13 @@ public struct DigestService: Sendable {
 
     /// The channel the digest is posted to.
     public var channel: String {
-        manifest.slack.digest?.channel ?? manifest.slack.defaultChannel
+        manifest.digestChannel
     }
 
     /// Reads what the digest needs at `now`: the warehouse's freshness figures while the state
     /// store's records are read in one snapshot.
     public func inputs(at now: Date) async throws -> DigestInputs {
-        async let freshness = readFreshness()
+        async let freshness = FreshnessReader.read(DigestInputs.freshnessRequests(in: manifest), from: warehouse)
         let manifest = self.manifest
         let since = DigestInputs.runsSince(now: now, timeZone: manifest.timeZone)
         let countsSince = DigestInputs.dailyCountsSince(in: manifest, now: now)
@@ -140,43 +138,6 @@ public struct DigestService: Sendable {
         let id = try writer.enqueue(channel: channel, action: .post(threadOf: nil), message: messages.summary, at: now)
         return try [id] + messages.thread.map { reply in
             try writer.enqueue(channel: channel, action: .post(threadOf: id), message: reply, at: now)
-        }
-    }
-
-    /// Every table's freshness, a few reads at a time; a table whose figure cannot be read is
-    /// reported as unknown with the reason, not a failed digest.
-    private func readFreshness() async -> [DigestFreshnessRequest: DigestFreshnessReading] {
-        let requests = DigestInputs.freshnessRequests(in: manifest)
-        let warehouse = self.warehouse
-        return await withTaskGroup(of: (DigestFreshnessRequest, DigestFreshnessReading).self) { group in
-            var readings: [DigestFreshnessRequest: DigestFreshnessReading] = [:]
-            var next = 0
-            while next < min(Self.freshnessReadsAtOnce, requests.count) {
-                let request = requests[next]
-                group.addTask { await Self.read(request, from: warehouse) }
-                next += 1
-            }
-            while let (request, reading) = await group.next() {
-                readings[request] = reading
-                if next < requests.count {
-                    let request = requests[next]
-                    group.addTask { await Self.read(request, from: warehouse) }
-                    next += 1
-                }
-            }
-            return readings
-        }
-    }
-
-    private static func read(
-        _ request: DigestFreshnessRequest, from warehouse: any Warehouse
-    ) async -> (DigestFreshnessRequest, DigestFreshnessReading) {
-        do {
-            let facts = try await warehouse.freshness(of: request.table, loadedAt: request.loadedAt)
-            return (request, DigestFreshnessReading(
-                exists: facts.exists, newestLoadedAt: facts.newestLoadedAt, lastModified: facts.lastModified))
-        } catch {
-            return (request, .unavailable("\(error)"))
         }
     }
 }

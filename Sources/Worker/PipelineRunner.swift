@@ -145,13 +145,13 @@ public struct PipelineRunner: Sendable {
         run.state = Task.isCancelled ? .cancelled : (notReady == nil && finalSteps.allSatisfy { $0.state == .succeeded } ? .succeeded : .failed)
         run.error = notReady ?? finalSteps.first { $0.state == .failed }.map { "\($0.stepID): \($0.error ?? "failed")" }
         let finished = run
-        let channel = pipeline.channel ?? manifest.slack.defaultChannel
+        let channel = manifest.channel(for: pipeline.name)
         // A backfill's days report through its one progress message; only a failed day is posted.
         let quiet = finished.trigger == .backfill && finished.state == .succeeded
         try await persistState { writer in
             try writer.updateRun(finished)
             guard !quiet else { return }
-            let result = RunMessages.result(finished, steps: finalSteps, owners: pipeline.owners)
+            let result = RunMessages.result(finished, steps: finalSteps, owners: manifest.owners(for: pipeline.name))
             let parent = try writer.enqueue(channel: channel, action: .post(threadOf: nil), message: result, at: finished.finishedAt ?? Date())
             for part in MessageFitting.split(RunMessages.details(finalSteps)) {
                 _ = try writer.enqueue(channel: channel, action: .post(threadOf: parent), message: part, at: finished.finishedAt ?? Date())
@@ -172,6 +172,7 @@ public struct PipelineRunner: Sendable {
         record.bytesBilled = result.stats.bytesBilled
         record.detail = result.detail
         record.error = result.error
+        record.checkStatus = result.checkStatus
         records[id] = record
         let snapshot = record
         let recorder = AlertRecorder(manifest: manifest)

@@ -61,7 +61,7 @@ public struct PipelineScheduler: Sendable {
     /// Tells the pipeline's channel that a scheduled run was held back, with a "Run anyway" button.
     private func announce(_ refusal: CostRefusal) async {
         let manifest = runner.manifest
-        let channel = manifest.pipeline(named: refusal.pipeline)?.channel ?? manifest.slack.defaultChannel
+        let channel = manifest.channel(for: refusal.pipeline)
         let message = RunMessages.costRefused(pipeline: refusal.pipeline, reason: refusal.reason, models: refusal.estimate.models)
         let now = runner.clock.now
         do {

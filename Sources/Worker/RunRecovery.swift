@@ -49,7 +49,7 @@ public struct RunRecovery: Sendable {
                 let owner = try writer.setting(Self.ownerKey(pipeline: run.pipeline))
                 guard Self.isOrphaned(runID: run.id, owner: owner),
                       let run = try writer.interruptRun(id: run.id, at: now) else { continue }
-                let channel = manifest.pipeline(named: run.pipeline)?.channel ?? manifest.slack.defaultChannel
+                let channel = manifest.channel(for: run.pipeline)
                 let note = AlertMessages.threadNote(":warning: `\(run.pipeline)` run \(run.id) was interrupted (Sluice stopped mid-run). Nothing it had not committed is visible. Rerun it with `/sluice rerun \(run.id)`.")
                 _ = try writer.enqueue(channel: channel, action: .post(threadOf: nil), message: note, at: now)
                 interrupted.append(run)

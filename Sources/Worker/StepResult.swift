@@ -10,10 +10,12 @@ public struct StepResult: Sendable {
     public var rows: Int64?
     /// Warehouse bytes statistics.
     public var stats: JobStats
-    /// One-line outcome; starts with `warn` for warnings.
+    /// One-line outcome.
     public var detail: String?
     /// The error, when failed.
     public var error: String?
+    /// A check's verdict, when the check ran.
+    public var checkStatus: CheckStatus?
     /// What this says about the step's alert fingerprint.
     public var observation: AlertObservation?
     /// A source watermark to store (only after a committed load).
@@ -24,7 +26,7 @@ public struct StepResult: Sendable {
     /// Creates a step result.
     public init(
         state: StepState, rows: Int64? = nil, stats: JobStats = JobStats(), detail: String? = nil, error: String? = nil,
-        observation: AlertObservation? = nil, watermark: (source: String, value: String)? = nil,
+        checkStatus: CheckStatus? = nil, observation: AlertObservation? = nil, watermark: (source: String, value: String)? = nil,
         dailyCounts: (table: String, counts: [DayCount])? = nil
     ) {
         self.state = state
@@ -32,6 +34,7 @@ public struct StepResult: Sendable {
         self.stats = stats
         self.detail = detail
         self.error = error
+        self.checkStatus = checkStatus
         self.observation = observation
         self.watermark = watermark
         self.dailyCounts = dailyCounts

@@ -86,13 +86,11 @@ struct StepRunner: Sendable {
             var counts: (table: String, counts: [DayCount])?
             let outcome: CheckOutcome
             switch check.kind {
-            case let .freshness(table, loadedAt, warnAfter, errorAfter):
-                let facts = try await warehouse.freshness(of: table, loadedAt: loadedAt)
-                let newest = loadedAt == nil ? facts.lastModified : facts.newestLoadedAt
-                outcome = FreshnessEvaluator.evaluate(
-                    newest: newest, now: clock.now, warnAfter: warnAfter, errorAfter: errorAfter,
-                    severity: check.severity, table: table,
-                    source: loadedAt.map { "column \($0)" } ?? "table metadata")
+            case .freshness:
+                guard let rule = FreshnessRule(check, pipeline: pipeline.name) else { throw WarehouseError("not a freshness check") }
+                let facts = try await warehouse.freshness(of: rule.table, loadedAt: rule.source.column)
+                let newest = rule.source.column == nil ? facts.lastModified : facts.newestLoadedAt
+                outcome = FreshnessEvaluator.evaluate(rule: rule, newest: newest, now: clock.now)
             case let .volume(table, settings):
                 let (verdict, recorded) = try await volumeVerdict(table: table, settings: settings)
                 counts = recorded
@@ -126,33 +124,27 @@ struct StepRunner: Sendable {
             pipeline: pipeline.name, check: check.name, table: check.table?.description, failing: failing,
             title: outcome.summary, detail: outcome.sample.isEmpty ? "" : "\(Format.count(outcome.failingRows)) failing rows",
             sql: outcome.sql, sample: outcome.sample, runID: runID)
-        switch outcome.status {
-        case .pass:
-            return StepResult(state: .succeeded, rows: outcome.failingRows, detail: outcome.summary, observation: observation, dailyCounts: counts)
-        case .warn:
-            return StepResult(state: .succeeded, rows: outcome.failingRows, detail: "warn: " + outcome.summary, observation: observation, dailyCounts: counts)
-        case .fail:
-            return StepResult(state: .failed, rows: outcome.failingRows, error: outcome.summary, observation: observation, dailyCounts: counts)
-        }
+        let failed = outcome.status == .fail
+        return StepResult(
+            state: failed ? .failed : .succeeded, rows: outcome.failingRows, detail: failed ? nil : outcome.summary,
+            error: failed ? outcome.summary : nil, checkStatus: outcome.status, observation: observation, dailyCounts: counts)
     }
 
     /// Daily counts come from the warehouse (by the date column, the table's partition column, or
-    /// the total once a day) and are merged into the recorded history, which the detector reads.
+    /// the total once a day) and are merged into the recorded history, which `VolumeJudgement` judges.
     private func volumeVerdict(
         table: TableName, settings: VolumeSettings
     ) async throws -> (VolumeVerdict, (table: String, counts: [DayCount])) {
-        let column = settings.dateColumn ?? pipeline.load(into: table)?.partitionBy ?? pipeline.model(named: table)?.partitionBy
+        let judgement = VolumeJudgement(check: settings, table: table, in: pipeline)
         let today = Days.string(clock.now, in: manifest.timeZone)
-        let windowDays = settings.trainingDays * (settings.seasonality == .dayOfWeek ? 7 : 1) + 1
-        let since = Days.adding(-windowDays, to: today) ?? today
-        let fresh = try await warehouse.rowsPerDay(of: table, column: column, since: since)
+        let since = judgement.historyStart(today: today)
+        let fresh = try await warehouse.rowsPerDay(of: table, column: judgement.basis.column, since: since)
         let recorded = try await state.read { try $0.dailyCounts(table: table.description, since: since) }
         var merged = Dictionary(recorded.map { ($0.day, $0.rows) }, uniquingKeysWith: { _, new in new })
         for count in fresh { merged[count.day] = count.rows }
         let history = merged.map { DayCount(day: $0.key, rows: $0.value) }.sorted { $0.day < $1.day }
-        // With a date column today is still filling up, so the newest complete day is judged.
-        let day = column == nil ? today : (Days.adding(-1, to: today) ?? today)
-        let verdict = VolumeAnomalyDetector.evaluate(day: day, history: history, settings: settings)
+        let verdict = judgement.verdict(today: today, history: history)
+            ?? .insufficientHistory(points: 0, needed: VolumeAnomalyDetector.minimumPoints)
         return (verdict, (table.description, fresh))
     }
 

@@ -278,14 +278,15 @@ struct AskCommandsTests {
         let t = TableName(dataset: "raw", table: "t")
         func observe(_ newest: TimeInterval?, warn: TimeSpan? = .hours(3), error: TimeSpan? = .hours(6), exists: Bool = true, problem: String? = nil) -> FreshnessObservation {
             FreshnessObservation(
-                table: t, pipeline: "p", exists: exists, newest: newest.map { now.addingTimeInterval(-$0) }, source: .column("ts"),
-                warnAfter: warn, errorAfter: error, problem: problem)
+                table: t, pipeline: "p",
+                rule: FreshnessRule(table: t, pipeline: "p", source: .column("ts"), warnAfter: warn, errorAfter: error),
+                reading: FreshnessReading(exists: exists, newest: newest.map { now.addingTimeInterval(-$0) }, problem: problem))
         }
         let report = FreshnessReport(observations: [
             observe(3600), observe(4 * 3600), observe(7 * 3600), observe(30 * 86_400, warn: nil, error: nil),
             observe(nil), observe(nil, error: nil, exists: false), observe(60, problem: "boom"), observe(-60), observe(3 * 3600),
         ], now: now)
-        #expect(report.entries.map(\.light) == [.fresh, .warn, .stale, .unchecked, .stale, .warn, .unknown, .fresh, .fresh])
+        #expect(report.entries.map(\.verdict) == [.fresh, .warn, .stale, .unchecked, .stale, .warn, .unknown, .fresh, .fresh])
         #expect(report.entries.map(\.age) == [3600, 14_400, 25_200, 2_592_000, nil, nil, 60, 0, 10_800])
         #expect(report.count(.stale) == 2)
         #expect(report.count(.fresh) == 3)
@@ -293,10 +294,13 @@ struct AskCommandsTests {
         #expect(FreshnessSource.metadata.description == "table metadata")
 
         let manifest = try Self.plantedManifest()
-        let rule = try #require(FreshnessReport.rule(for: TableName(dataset: "raw", table: "a"), pipeline: "p", in: manifest))
-        #expect(rule == FreshnessReport.Rule(loadedAt: "ts", warnAfter: .hours(1), errorAfter: nil))
-        #expect(rule.source == .column("ts"))
-        #expect(FreshnessReport.rule(for: TableName(dataset: "mart", table: "b"), pipeline: "p", in: manifest) == nil)
+        let a = TableName(dataset: "raw", table: "a")
+        let rules = FreshnessRule.rules(for: a, in: manifest)
+        #expect(rules == [FreshnessRule(table: a, pipeline: "p", source: .column("ts"), warnAfter: .hours(1), errorAfter: nil)])
+        #expect(FreshnessRule.rules(for: TableName(dataset: "mart", table: "b"), in: manifest).isEmpty)
+        #expect(FreshnessReport.requests(for: [a, TableName(dataset: "mart", table: "b")], in: manifest) == [
+            FreshnessRequest(table: a, source: .column("ts")), FreshnessRequest(table: TableName(dataset: "mart", table: "b"), source: .metadata),
+        ])
     }
 
     @Test func lastWritesAreTheNewestSucceededLoadsAndBuilds() {
@@ -333,9 +337,9 @@ struct AskCommandsTests {
         set("2026-03-31", 40)
         set("2026-03-27", nil)
 
+        let byColumn = VolumeJudgement(settings: settings, basis: .column("d", origin: .checkDateColumn), hasCheck: true)
         let report = VolumeReport(
-            table: TableName(dataset: "raw", table: "a"), basis: .column("d", origin: .checkDateColumn), settings: settings,
-            history: history, today: "2026-03-31", count: 10)
+            table: TableName(dataset: "raw", table: "a"), judgement: byColumn, history: history, today: "2026-03-31", count: 10)
         #expect(report.days.map(\.day) == (Days.range(from: "2026-03-22", to: "2026-03-31") ?? []))
         let rows = Dictionary(uniqueKeysWithValues: history.map { ($0.day, $0.rows) })
         #expect(report.days.map(\.rows) == report.days.map { rows[$0.day] ?? 0 })
@@ -357,11 +361,11 @@ struct AskCommandsTests {
         #expect(report.weekOverWeek == 0.2)
         #expect(report.sparkline == Sparkline.render(report.days.compactMap(\.rows)))
         #expect(report.sparkline.count == 10)
-        #expect(VolumeReport.historyStart(today: "2026-03-31", count: 10, settings: settings) == "2026-03-08")
+        #expect(byColumn.historyStart(today: "2026-03-31", shownDays: 10) == "2026-03-08")
 
         // Recorded totals: a day without a total is a gap, and today is the judged day.
         let totals = VolumeReport(
-            table: TableName(dataset: "raw", table: "c"), basis: .recordedTotals, settings: settings,
+            table: TableName(dataset: "raw", table: "c"), judgement: VolumeJudgement(settings: settings, basis: .recordedTotals, hasCheck: true),
             history: history, today: "2026-03-31", count: 5)
         #expect(totals.days.map(\.day) == (Days.range(from: "2026-03-27", to: "2026-03-31") ?? []))
         #expect(totals.days.map(\.rows) == totals.days.map { rows[$0.day] })
@@ -374,11 +378,11 @@ struct AskCommandsTests {
         #expect(totals.days.allSatisfy { $0.complete })
 
         let manifest = try Self.plantedManifest()
-        let checked = VolumeReport.basis(for: TableName(dataset: "mart", table: "b"), in: manifest)
-        #expect(checked == .init(settings: VolumeSettings(dateColumn: "d", sensitivity: 2), hasCheck: true, basis: .column("d", origin: .checkDateColumn)))
-        let partitioned = VolumeReport.basis(for: TableName(dataset: "raw", table: "a"), in: manifest)
-        #expect(partitioned == .init(settings: VolumeSettings(), hasCheck: false, basis: .column("day", origin: .partition)))
-        #expect(VolumeReport.basis(for: TableName(dataset: "raw", table: "c"), in: manifest).basis == .recordedTotals)
+        let checked = VolumeJudgement.of(TableName(dataset: "mart", table: "b"), in: manifest)
+        #expect(checked == .init(settings: VolumeSettings(dateColumn: "d", sensitivity: 2), basis: .column("d", origin: .checkDateColumn), hasCheck: true))
+        let partitioned = VolumeJudgement.of(TableName(dataset: "raw", table: "a"), in: manifest)
+        #expect(partitioned == .init(settings: VolumeSettings(), basis: .column("day", origin: .partition), hasCheck: false))
+        #expect(VolumeJudgement.of(TableName(dataset: "raw", table: "c"), in: manifest).basis == .recordedTotals)
     }
 
     @Test func costReportAddsUpBytesPerPipelineKindAndModelAndProjectsTheMonth() throws {
@@ -477,11 +481,13 @@ struct AskCommandsTests {
     @Test func repliesStayWithinBlockKitLimitsForAnyNumberOfTables() throws {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let observations = (0..<1_000).map { (index: Int) -> FreshnessObservation in
-            let thresholds: (TimeSpan?, TimeSpan?) = index % 2 == 0 ? (.hours(3), .hours(6)) : (nil, nil)
+            let table = TableName(dataset: "ds\(index % 40)", table: "table_with_a_long_name_\(index)")
+            let rule = index % 2 == 0
+                ? FreshnessRule(table: table, pipeline: "pipeline_\(index / 20)", source: .metadata, warnAfter: .hours(3), errorAfter: .hours(6))
+                : nil
             return FreshnessObservation(
-                table: TableName(dataset: "ds\(index % 40)", table: "table_with_a_long_name_\(index)"), pipeline: "pipeline_\(index / 20)",
-                exists: true, newest: now.addingTimeInterval(-Double(index) * 600), source: .metadata,
-                warnAfter: thresholds.0, errorAfter: thresholds.1,
+                table: table, pipeline: "pipeline_\(index / 20)", rule: rule,
+                reading: FreshnessReading(exists: true, newest: now.addingTimeInterval(-Double(index) * 600)),
                 lastWrite: FreshnessObservation.LastWrite(at: now, runID: Int64(index), kind: .model))
         }
         let freshness = FreshnessMessages.freshness(FreshnessReport(observations: observations, now: now), scope: nil)
@@ -496,7 +502,8 @@ struct AskCommandsTests {
             return DayCount(day: Days.adding(offset, to: "2026-01-01") ?? "", rows: 1_000_000 + noise)
         }
         let volume = VolumeMessages.volume(VolumeReport(
-            table: TableName(dataset: "raw", table: "a"), basis: .column("d", origin: .partition), settings: VolumeSettings(),
+            table: TableName(dataset: "raw", table: "a"),
+            judgement: VolumeJudgement(settings: VolumeSettings(), basis: .column("d", origin: .partition), hasCheck: false),
             history: history, today: "2026-04-30", count: 90), checked: false)
         #expect(try blockKitProblems(volume).isEmpty)
         #expect(AskReply.text(of: volume.blocks).contains("`raw.a` has no volume check, so the default settings apply."))

@@ -191,11 +191,14 @@ struct DigestTests {
 
     @Test func anyNumberOfTablesStaysWithinBlockLimits() throws {
         let now = DigestFixture.now
-        let lines = (0..<5000).map { index in
-            DigestFreshnessLine(
-                table: TableName(dataset: "raw", table: String(format: "a_rather_long_table_name_%05d", index)), pipeline: "big",
-                light: index % 7 == 0 ? .stale : .fresh, exists: true, newest: now.addingTimeInterval(-Double(index) * 60),
-                source: "column loaded_at", threshold: "warn after 3h, error after 6h")
+        let lines = (0..<5000).map { (index: Int) -> FreshnessReport.Entry in
+            let table = TableName(dataset: "raw", table: String(format: "a_rather_long_table_name_%05d", index))
+            return FreshnessReport.Entry(
+                observation: FreshnessObservation(
+                    table: table, pipeline: "big",
+                    rule: FreshnessRule(table: table, pipeline: "big", source: .column("loaded_at"), warnAfter: .hours(3), errorAfter: .hours(6)),
+                    reading: FreshnessReading(exists: true, newest: now.addingTimeInterval(-Double(index) * 60))),
+                age: Double(index) * 60, verdict: index % 7 == 0 ? .stale : .fresh)
         }
         let report = DigestReport(
             day: "2026-06-10", generatedAt: now, timeZone: Self.london, scheduledAt: TimeOfDay(hour: 9, minute: 0), pipelines: 1,
@@ -268,7 +271,7 @@ struct DigestTests {
         #expect(report.anomalies.first?.assessment.observed == 100)
         #expect(report.cost.yesterday.bytesBilled == DigestFixture.tib / 2)
         #expect(report.cost.yesterday.dollars == 2.5)
-        #expect(report.freshness.allSatisfy { $0.light == .unknown })
+        #expect(report.freshness.allSatisfy { $0.verdict == .unknown })
     }
 
     // MARK: - `/sluice digest` over signed HTTP

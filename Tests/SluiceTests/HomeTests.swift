@@ -241,8 +241,8 @@ struct HomeTests {
         let now = Date(timeIntervalSince1970: 1_795_000_000)
         let dashboard = HomeView.Dashboard(
             pipelines: [HomeView.PipelineLine(pipeline: "shop", owners: [], lastRun: nil, nextRun: nil)],
-            freshness: [HomeView.FreshnessLight(table: "raw.orders", pipeline: "shop", status: nil)], alerts: [], mutes: [],
-            cost: HomeView.MonthCost(month: "2026-11", bytesBilled: 0, pricePerTiB: 6.25, isBilled: false))
+            freshness: [HomeView.FreshnessLine(table: "raw.orders", pipeline: "shop", verdict: nil)], alerts: [], mutes: [],
+            cost: HomeView.MonthCost(month: "2026-11", spend: Spend(runs: 0, bytesBilled: 0, dollars: 0), pricePerTiB: 6.25, isBilled: false))
         let text = HomeView.blocks(for: "U0VIEWER", dashboard: dashboard, now: now, timeZone: .gmt).map(\.allText).joined(separator: "\n")
         #expect(text.contains(":white_circle: *shop* · never run · on demand only"))
         #expect(text.contains(":white_circle: `raw.orders` · not checked yet"))
@@ -272,10 +272,11 @@ struct HomeTests {
             return HomeView.PipelineLine(
                 pipeline: name, owners: [String(format: "U0OWNER%04d", index)], lastRun: run, nextRun: now + 3600)
         }
-        let lights = (0..<600).map { index in
-            HomeView.FreshnessLight(
+        let verdicts: [FreshnessVerdict] = [.fresh, .warn, .stale]
+        let lights = (0..<600).map { (index: Int) -> HomeView.FreshnessLine in
+            HomeView.FreshnessLine(
                 table: "raw.table_\(index)", pipeline: String(format: "p%03d", index % 200),
-                status: [CheckStatus.pass, .warn, .fail][index % 3],
+                verdict: verdicts[index % 3],
                 summary: "raw.table_\(index) is 2h old (warn after 3h; newest updated_at 2026-11-18 09:00 UTC)",
                 runID: Int64(index % 200 + 1), checkedAt: now - 540)
         }
@@ -294,6 +295,7 @@ struct HomeTests {
         }
         return HomeView.Dashboard(
             pipelines: pipelines, freshness: lights, alerts: alerts, mutes: mutes,
-            cost: HomeView.MonthCost(month: "2026-11", bytesBilled: 1 << 40, pricePerTiB: 6.25, isBilled: true))
+            cost: HomeView.MonthCost(
+                month: "2026-11", spend: Spend(runs: 200, bytesBilled: 1 << 40, dollars: 6.25), pricePerTiB: 6.25, isBilled: true))
     }
 }

@@ -3,30 +3,18 @@ import Foundation
 /// Turns the metadata-based checks into outcomes: freshness (age of the newest data against
 /// `warn_after` / `error_after`) and volume (a `VolumeVerdict`).
 public enum FreshnessEvaluator {
-    /// The freshness outcome of `table` whose newest data is from `newest` (nil: the table has no data).
-    /// Past `errorAfter` fails (warns when `severity` is `warn`); past `warnAfter` warns; else passes.
-    /// An empty table counts as older than every threshold. `source` says where `newest` came from:
-    /// `column updated_at` or `table metadata`.
-    public static func evaluate(
-        newest: Date?, now: Date, warnAfter: TimeSpan?, errorAfter: TimeSpan?, severity: Severity,
-        table: TableName, source: String
-    ) -> CheckOutcome {
-        let errorStatus: CheckStatus = severity == .warn ? .warn : .fail
-        guard let newest else {
-            let status: CheckStatus = errorAfter == nil && warnAfter != nil ? .warn : errorStatus
-            return CheckOutcome(status: status, summary: "\(table) has no data yet (checked \(source))")
+    /// The freshness outcome of `rule`'s table whose newest data is from `newest` (nil: the table has
+    /// no data), judged by `FreshnessRule.verdict(age:)`: stale fails, warn warns, else it passes.
+    public static func evaluate(rule: FreshnessRule, newest: Date?, now: Date) -> CheckOutcome {
+        let age = newest.map { now.timeIntervalSince($0) }
+        let status = rule.verdict(age: age).checkStatus
+        guard let newest, let age else {
+            return CheckOutcome(status: status, summary: "\(rule.table) has no data yet (checked \(rule.source))")
         }
-        let age = now.timeIntervalSince(newest)
         let ageText = age < 60 ? "under a minute old" : "\(Format.duration(age)) old"
-        let evidence = newestPhrase(source: source, newest: newest)
-        if let errorAfter, age > errorAfter.timeInterval {
-            return CheckOutcome(status: errorStatus, summary: "\(table) is \(ageText) (error after \(errorAfter); \(evidence))")
-        }
-        if let warnAfter, age > warnAfter.timeInterval {
-            return CheckOutcome(status: .warn, summary: "\(table) is \(ageText) (warn after \(warnAfter); \(evidence))")
-        }
-        let limit = warnAfter.map { "warn after \($0)" } ?? errorAfter.map { "error after \($0)" } ?? "no age limit"
-        return CheckOutcome(status: .pass, summary: "\(table) is \(ageText) (\(limit); \(evidence))")
+        return CheckOutcome(
+            status: status,
+            summary: "\(rule.table) is \(ageText) (\(rule.limit(for: age)); \(newestPhrase(source: rule.source, newest: newest)))")
     }
 
     /// The outcome of a volume check: an anomaly fails (warns when the check's severity is `warn`);
@@ -61,11 +49,10 @@ public enum FreshnessEvaluator {
         return value >= 9.2e18 ? Int64.max : Int64(max(value, 0).rounded())
     }
 
-    private static func newestPhrase(source: String, newest: Date) -> String {
-        let column = "column "
-        if source.hasPrefix(column) {
-            return "newest \(source.dropFirst(column.count)) \(Format.timestamp(newest))"
+    private static func newestPhrase(source: FreshnessSource, newest: Date) -> String {
+        switch source {
+        case let .column(name): "newest \(name) \(Format.timestamp(newest))"
+        case .metadata: "newest data \(Format.timestamp(newest)) per \(source)"
         }
-        return "newest data \(Format.timestamp(newest)) per \(source)"
     }
 }

@@ -1,45 +1,5 @@
 import Foundation
 
-/// One freshness figure the digest needs from the warehouse: a table, and the `loaded_at` column
-/// its freshness is read from (nil: the table's metadata).
-public struct DigestFreshnessRequest: Sendable, Hashable {
-    /// The table.
-    public var table: TableName
-    /// The timestamp column whose newest value is the table's age, or nil for the last write.
-    public var loadedAt: String?
-
-    /// Creates a request.
-    public init(table: TableName, loadedAt: String?) {
-        self.table = table
-        self.loadedAt = loadedAt
-    }
-}
-
-/// What the warehouse answered about one table's freshness.
-public struct DigestFreshnessReading: Sendable, Equatable {
-    /// Whether the table exists.
-    public var exists: Bool
-    /// Newest value of the `loaded_at` column, when one was asked for and the table has rows.
-    public var newestLoadedAt: Date?
-    /// When the table was last written.
-    public var lastModified: Date?
-    /// Why the figure could not be read, when it could not.
-    public var error: String?
-
-    /// Creates a reading.
-    public init(exists: Bool, newestLoadedAt: Date? = nil, lastModified: Date? = nil, error: String? = nil) {
-        self.exists = exists
-        self.newestLoadedAt = newestLoadedAt
-        self.lastModified = lastModified
-        self.error = error
-    }
-
-    /// A reading that failed with `error`.
-    public static func unavailable(_ error: String) -> DigestFreshnessReading {
-        DigestFreshnessReading(exists: false, error: error)
-    }
-}
-
 /// Everything the digest is built from, as read from the state store and the warehouse. What to
 /// read is given by `runsSince`, `freshnessRequests` and `dailyCountsSince`.
 public struct DigestInputs: Sendable {
@@ -48,7 +8,7 @@ public struct DigestInputs: Sendable {
     /// Every run created since `runsSince(now:timeZone:)`, with the bytes its steps billed.
     public var runs: [RunFigures]
     /// The warehouse's answer to each of `freshnessRequests(in:)`.
-    public var freshness: [DigestFreshnessRequest: DigestFreshnessReading]
+    public var freshness: [FreshnessRequest: FreshnessReading]
     /// Recorded daily row counts of each table in `dailyCountsSince`, from that day on.
     public var dailyCounts: [String: [DayCount]]
     /// Open and acknowledged alerts.
@@ -58,7 +18,7 @@ public struct DigestInputs: Sendable {
 
     /// Creates the inputs.
     public init(
-        now: Date, runs: [RunFigures], freshness: [DigestFreshnessRequest: DigestFreshnessReading],
+        now: Date, runs: [RunFigures], freshness: [FreshnessRequest: FreshnessReading],
         dailyCounts: [String: [DayCount]], alerts: [AlertRecord], mutes: [MuteRecord]
     ) {
         self.now = now
@@ -80,22 +40,10 @@ public struct DigestInputs: Sendable {
         return Date(timeIntervalSince1970: TimeInterval(CronSchedule.instant(ofLocal: first * 86_400, in: timeZone)))
     }
 
-    /// The freshness figures to read: every table the manifest loads or builds, once per
-    /// `loaded_at` column its freshness checks name (a table without a freshness check is read from
-    /// its metadata).
-    public static func freshnessRequests(in manifest: Manifest) -> [DigestFreshnessRequest] {
-        var seen = Set<DigestFreshnessRequest>()
-        var requests: [DigestFreshnessRequest] = []
-        let checksByTable = freshnessChecks(in: manifest)
-        for table in uniqueTables(in: manifest) {
-            let checks = checksByTable[table] ?? []
-            let columns: [String?] = checks.isEmpty ? [nil] : checks.map(\.loadedAt)
-            for column in columns {
-                let request = DigestFreshnessRequest(table: table, loadedAt: column)
-                if seen.insert(request).inserted { requests.append(request) }
-            }
-        }
-        return requests
+    /// The freshness figures to read: every table the manifest loads or builds, once per source its
+    /// freshness checks name (see `FreshnessReport.requests`).
+    public static func freshnessRequests(in manifest: Manifest) -> [FreshnessRequest] {
+        FreshnessReport.requests(for: manifest.uniqueTables, in: manifest)
     }
 
     /// The tables with volume checks, each with the first day of recorded counts the digest needs.
@@ -106,8 +54,7 @@ public struct DigestInputs: Sendable {
         for pipeline in manifest.pipelines {
             for check in pipeline.checks {
                 guard case let .volume(table, settings) = check.kind else { continue }
-                let window = settings.trainingDays * (settings.seasonality == .dayOfWeek ? 7 : 1) + 2
-                let since = Days.adding(-window, to: today) ?? today
+                let since = VolumeJudgement(check: settings, table: table, in: pipeline).historyStart(today: today)
                 if let known = earliest[table] {
                     earliest[table] = min(known, since)
                 } else {
@@ -117,34 +64,5 @@ public struct DigestInputs: Sendable {
             }
         }
         return order.map { ($0, earliest[$0] ?? today) }
-    }
-
-    /// Every table of the manifest once, in manifest order.
-    static func uniqueTables(in manifest: Manifest) -> [TableName] {
-        var seen = Set<TableName>()
-        return manifest.tables.filter { seen.insert($0).inserted }
-    }
-
-    /// The freshness checks of every table across pipelines, in manifest order.
-    static func freshnessChecks(in manifest: Manifest) -> [TableName: [FreshnessCheck]] {
-        var checks: [TableName: [FreshnessCheck]] = [:]
-        for pipeline in manifest.pipelines {
-            for check in pipeline.checks {
-                guard case let .freshness(table, loadedAt, warnAfter, errorAfter) = check.kind else { continue }
-                checks[table, default: []].append(FreshnessCheck(
-                    pipeline: pipeline.name, loadedAt: loadedAt, warnAfter: warnAfter, errorAfter: errorAfter,
-                    severity: check.severity))
-            }
-        }
-        return checks
-    }
-
-    /// A freshness check's settings, with its pipeline.
-    struct FreshnessCheck {
-        let pipeline: String
-        let loadedAt: String?
-        let warnAfter: TimeSpan?
-        let errorAfter: TimeSpan?
-        let severity: Severity
     }
 }

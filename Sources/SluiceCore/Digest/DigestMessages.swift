@@ -73,14 +73,14 @@ public enum DigestMessages {
     }
 
     private static func freshnessSummary(_ report: DigestReport) -> String {
-        let counts = Dictionary(grouping: report.freshness, by: \.light).mapValues(\.count)
+        let counts = Dictionary(grouping: report.freshness, by: \.verdict).mapValues(\.count)
         guard !report.freshness.isEmpty else { return "*Freshness:* no tables" }
-        let parts = FreshnessLight.allCases.compactMap { light -> String? in
-            guard let count = counts[light], count > 0 else { return nil }
-            return "\(icon(light)) \(Format.count(Int64(count))) \(word(light))"
+        let parts = FreshnessVerdict.allCases.compactMap { verdict -> String? in
+            guard let count = counts[verdict], count > 0 else { return nil }
+            return "\(verdict.icon) \(Format.count(Int64(count))) \(verdict.word)"
         }
         var lines = ["*Freshness* (\(plural(report.freshness.count, "table"))): " + parts.joined(separator: " · ")]
-        let worst = report.freshness.filter { $0.light < .fresh }
+        let worst = report.freshness.filter { $0.verdict < .fresh }
         if worst.isEmpty {
             lines.append("Every checked table is within its limits.")
         } else {
@@ -139,7 +139,7 @@ public enum DigestMessages {
     }
 
     private static func fallback(_ report: DigestReport, title: String) -> String {
-        let notFresh = report.freshness.filter { $0.light == .stale || $0.light == .warn }.count
+        let notFresh = report.freshness.filter { $0.verdict == .stale || $0.verdict == .warn }.count
         return "\(title): \(plural(report.runs.total, "run")) (\(Format.count(Int64(report.runs.failed))) failed), "
             + "\(Format.count(Int64(notFresh))) of \(plural(report.freshness.count, "table")) not fresh, "
             + "\(plural(report.anomalies.count, "volume anomaly", plural: "volume anomalies")), "
@@ -194,23 +194,23 @@ public enum DigestMessages {
         "`\(run.pipeline)` run \(run.id)"
     }
 
-    private static func freshnessLine(_ line: DigestFreshnessLine, now: Date) -> String {
-        var text = "\(icon(line.light)) `\(line.table)` "
-        if let error = line.error {
-            return text + "freshness unknown: " + MessageFitting.truncate(error, to: 200)
+    private static func freshnessLine(_ entry: FreshnessReport.Entry, now: Date) -> String {
+        let reading = entry.observation.reading
+        var text = "\(entry.verdict.icon) `\(entry.table)` "
+        if let problem = reading.problem {
+            return text + "freshness unknown: " + MessageFitting.truncate(problem, to: 200)
         }
-        if !line.exists {
+        if !reading.exists {
             text += "not built yet"
-        } else if let newest = line.newest, line.light == .unchecked {
+        } else if let newest = entry.newest, entry.verdict == .unchecked {
             text += "last written \(Format.ago(newest, now: now))"
-        } else if let newest = line.newest {
-            let age = now.timeIntervalSince(newest)
-            text += "newest data " + (age < 60 ? "under a minute old" : "\(Format.duration(age)) old")
+        } else if let age = entry.age {
+            text += "newest data " + FreshnessMessages.ageText(age)
         } else {
             text += "has no data"
         }
-        if let threshold = line.threshold {
-            text += " (\(threshold); \(line.source))"
+        if let rule = entry.observation.rule {
+            text += " (\(rule.thresholds); \(rule.source))"
         } else {
             text += " (no freshness check)"
         }
@@ -239,25 +239,6 @@ public enum DigestMessages {
     private static func muteLine(_ mute: MuteRecord, now: Date) -> String {
         ":mute: `\(mute.target)` until \(Format.timestamp(mute.endsAt)) (\(Format.ago(mute.endsAt, now: now))) by <@\(mute.createdBy)>"
             + (mute.reason.map { ": " + MessageFitting.truncate($0, to: 200) } ?? "")
-    }
-
-    private static func icon(_ light: FreshnessLight) -> String {
-        switch light {
-        case .stale: ":red_circle:"
-        case .warn: ":large_yellow_circle:"
-        case .fresh: ":large_green_circle:"
-        case .unknown, .unchecked: ":white_circle:"
-        }
-    }
-
-    private static func word(_ light: FreshnessLight) -> String {
-        switch light {
-        case .stale: "stale"
-        case .warn: "warn"
-        case .fresh: "fresh"
-        case .unknown: "unknown"
-        case .unchecked: "without a check"
-        }
     }
 
     private static func more(_ count: Int) -> String {

@@ -17,7 +17,7 @@ public struct DigestReport: Sendable, Equatable {
     /// Runs created in the last 24 hours.
     public var runs: DigestRuns
     /// Every table the manifest loads or builds, worst first.
-    public var freshness: [DigestFreshnessLine]
+    public var freshness: [FreshnessReport.Entry]
     /// Volume checks whose latest complete day is an anomaly, largest deviation first.
     public var anomalies: [DigestAnomaly]
     /// Open and acknowledged alerts: unacknowledged first, errors before warnings, newest first.
@@ -30,7 +30,7 @@ public struct DigestReport: Sendable, Equatable {
     /// Creates a report from its figures.
     public init(
         day: String, generatedAt: Date, timeZone: TimeZone, scheduledAt: TimeOfDay?, pipelines: Int, runs: DigestRuns,
-        freshness: [DigestFreshnessLine], anomalies: [DigestAnomaly], alerts: [DigestAlertLine], mutes: [MuteRecord],
+        freshness: [FreshnessReport.Entry], anomalies: [DigestAnomaly], alerts: [DigestAlertLine], mutes: [MuteRecord],
         cost: DigestCost
     ) {
         self.day = day
@@ -54,7 +54,9 @@ public struct DigestReport: Sendable, Equatable {
             day: day ?? today, generatedAt: now, timeZone: manifest.timeZone, scheduledAt: manifest.slack.digest?.at,
             pipelines: manifest.pipelines.count,
             runs: DigestRuns(runs: inputs.runs.map(\.run).filter { $0.createdAt > now - 86_400 && $0.createdAt <= now }),
-            freshness: freshness(manifest: manifest, readings: inputs.freshness, now: now),
+            freshness: FreshnessReport(
+                subjects: FreshnessReport.subjects(in: manifest), manifest: manifest, readings: inputs.freshness, now: now
+            ).worstFirst,
             anomalies: anomalies(manifest: manifest, counts: inputs.dailyCounts, today: today),
             alerts: inputs.alerts
                 .filter { $0.status != .resolved }
@@ -62,55 +64,16 @@ public struct DigestReport: Sendable, Equatable {
                 .sorted(by: DigestAlertLine.precedes),
             mutes: inputs.mutes.filter { $0.endsAt > now }.sorted { ($0.endsAt, $0.id) < ($1.endsAt, $1.id) },
             cost: DigestCost(runs: inputs.runs, today: today, timeZone: manifest.timeZone, config: manifest.cost,
-                             billed: manifest.warehouse.dialect == .bigquery))
-    }
-
-    private static func freshness(
-        manifest: Manifest, readings: [DigestFreshnessRequest: DigestFreshnessReading], now: Date
-    ) -> [DigestFreshnessLine] {
-        var owner: [TableName: String] = [:]
-        for pipeline in manifest.pipelines {
-            for table in pipeline.tables where owner[table] == nil { owner[table] = pipeline.name }
-        }
-        let checks = DigestInputs.freshnessChecks(in: manifest)
-        let lines = DigestInputs.uniqueTables(in: manifest).map { table -> DigestFreshnessLine in
-            let pipeline = owner[table] ?? ""
-            guard let tableChecks = checks[table], !tableChecks.isEmpty else {
-                let reading = readings[DigestFreshnessRequest(table: table, loadedAt: nil)]
-                return DigestFreshnessLine(unchecked: table, pipeline: pipeline, reading: reading)
-            }
-            return tableChecks.map { check in
-                DigestFreshnessLine(
-                    table: table, pipeline: pipeline, check: check, now: now,
-                    reading: readings[DigestFreshnessRequest(table: table, loadedAt: check.loadedAt)])
-            }.min { $0.light < $1.light } ?? DigestFreshnessLine(unchecked: table, pipeline: pipeline, reading: nil)
-        }
-        return lines.enumerated().sorted { lhs, rhs in
-            if lhs.element.light != rhs.element.light { return lhs.element.light < rhs.element.light }
-            let (left, right) = (lhs.element.newest ?? .distantPast, rhs.element.newest ?? .distantPast)
-            return left != right ? left < right : lhs.offset < rhs.offset
-        }.map(\.element)
+                             billed: manifest.warehouse.bills))
     }
 
     private static func anomalies(manifest: Manifest, counts: [String: [DayCount]], today: String) -> [DigestAnomaly] {
-        let yesterday = Days.adding(-1, to: today) ?? today
         var found: [DigestAnomaly] = []
         for pipeline in manifest.pipelines {
             for check in pipeline.checks {
                 guard case let .volume(table, settings) = check.kind else { continue }
-                let history = counts[table.description] ?? []
-                let column = settings.dateColumn ?? pipeline.load(into: table)?.partitionBy ?? pipeline.model(named: table)?.partitionBy
-                // A date column's today is still filling up, so the newest complete day is judged; a
-                // table's total is recorded once a day, so its newest recorded day (today or yesterday) is.
-                let day: String
-                if column != nil {
-                    day = yesterday
-                } else if let newest = history.last(where: { $0.day == today || $0.day == yesterday })?.day {
-                    day = newest
-                } else {
-                    continue
-                }
-                if case let .anomaly(assessment) = VolumeAnomalyDetector.evaluate(day: day, history: history, settings: settings) {
+                let judgement = VolumeJudgement(check: settings, table: table, in: pipeline)
+                if case let .anomaly(assessment) = judgement.verdict(today: today, history: counts[table.description] ?? []) {
                     found.append(DigestAnomaly(pipeline: pipeline.name, check: check.name, table: table,
                                                severity: check.severity, assessment: assessment))
                 }
@@ -146,89 +109,6 @@ public struct DigestRuns: Sendable, Equatable {
         active = runs.filter(\.state.isActive).count
         failures = runs.filter { $0.state == .failed || $0.state == .interrupted }.sorted { $0.id > $1.id }
         slowest = runs.filter { $0.duration != nil }.sorted { ($0.duration ?? 0, $1.id) > ($1.duration ?? 0, $0.id) }
-    }
-}
-
-/// A table's traffic light, worst first.
-public enum FreshnessLight: Int, Sendable, Comparable, CaseIterable {
-    /// Past `error_after` (or past `warn_after` with no error threshold and no data).
-    case stale
-    /// Past `warn_after`.
-    case warn
-    /// The warehouse could not say.
-    case unknown
-    /// Within its thresholds.
-    case fresh
-    /// No freshness check: its age is shown without a verdict.
-    case unchecked
-
-    /// Orders worst first.
-    public static func < (lhs: FreshnessLight, rhs: FreshnessLight) -> Bool { lhs.rawValue < rhs.rawValue }
-}
-
-/// One table's freshness in the digest.
-public struct DigestFreshnessLine: Sendable, Equatable {
-    /// The table.
-    public var table: TableName
-    /// The pipeline that loads or builds it.
-    public var pipeline: String
-    /// Its traffic light.
-    public var light: FreshnessLight
-    /// Whether the table exists in the warehouse.
-    public var exists: Bool
-    /// When its newest data is from (column or last write); nil when unknown or empty.
-    public var newest: Date?
-    /// Where `newest` came from: `column updated_at` or `table metadata`.
-    public var source: String
-    /// The thresholds of its check (`warn after 3h, error after 6h`); nil without a check.
-    public var threshold: String?
-    /// Why the figure is unknown, when it is.
-    public var error: String?
-
-    /// Creates a line.
-    public init(
-        table: TableName, pipeline: String, light: FreshnessLight, exists: Bool, newest: Date?, source: String,
-        threshold: String?, error: String? = nil
-    ) {
-        self.table = table
-        self.pipeline = pipeline
-        self.light = light
-        self.exists = exists
-        self.newest = newest
-        self.source = source
-        self.threshold = threshold
-        self.error = error
-    }
-
-    /// A table without a freshness check: its last write, no verdict.
-    init(unchecked table: TableName, pipeline: String, reading: DigestFreshnessReading?) {
-        self.init(
-            table: table, pipeline: pipeline, light: reading != nil && reading?.error == nil ? .unchecked : .unknown,
-            exists: reading?.exists ?? false, newest: reading?.lastModified, source: "table metadata", threshold: nil,
-            error: reading == nil ? "not read" : reading?.error)
-    }
-
-    /// A table judged by one of its freshness checks.
-    init(table: TableName, pipeline: String, check: DigestInputs.FreshnessCheck, now: Date, reading: DigestFreshnessReading?) {
-        let source = check.loadedAt.map { "column \($0)" } ?? "table metadata"
-        let threshold = [check.warnAfter.map { "warn after \($0)" }, check.errorAfter.map { "error after \($0)" }]
-            .compactMap { $0 }.joined(separator: ", ")
-        guard let reading, reading.error == nil else {
-            self.init(table: table, pipeline: pipeline, light: .unknown, exists: false, newest: nil, source: source,
-                      threshold: threshold, error: reading?.error ?? "not read")
-            return
-        }
-        let newest = check.loadedAt == nil ? reading.lastModified : reading.newestLoadedAt
-        let outcome = FreshnessEvaluator.evaluate(
-            newest: newest, now: now, warnAfter: check.warnAfter, errorAfter: check.errorAfter, severity: check.severity,
-            table: table, source: source)
-        let light: FreshnessLight = switch outcome.status {
-        case .pass: .fresh
-        case .warn: .warn
-        case .fail: .stale
-        }
-        self.init(table: table, pipeline: pipeline, light: light, exists: reading.exists, newest: newest, source: source,
-                  threshold: threshold.isEmpty ? "no age limit" : threshold)
     }
 }
 
@@ -321,27 +201,19 @@ public struct DigestCost: Sendable, Equatable {
         self.billed = billed
     }
 
-    /// Adds up the runs' billed bytes per local day before `today`.
+    /// The runs' spend per local day before `today`, by `CostLedger`'s rule.
     init(runs: [RunFigures], today: String, timeZone: TimeZone, config: CostConfig, billed: Bool) {
+        let ledger = CostLedger(runs: runs, pricePerTiB: config.pricePerTiB, timeZone: timeZone)
         let days = ((1...(DigestInputs.costComparisonDays + 1)).reversed()).compactMap { Days.adding(-$0, to: today) }
-        var bytes: [String: Int64] = [:]
-        var pipelines: [String: Int64] = [:]
-        let yesterdayDay = days.last ?? today
-        for figures in runs {
-            let day = Days.string(figures.run.startedAt ?? figures.run.createdAt, in: timeZone)
-            bytes[day, default: 0] += figures.bytesBilled
-            if day == yesterdayDay, figures.bytesBilled > 0 { pipelines[figures.run.pipeline, default: 0] += figures.bytesBilled }
-        }
         let costs = days.map { day in
-            DigestDayCost(day: day, bytesBilled: bytes[day] ?? 0,
-                          dollars: CostModel.dollars(bytes: bytes[day] ?? 0, pricePerTiB: config.pricePerTiB))
+            let spend = ledger.spend(onDay: day)
+            return DigestDayCost(day: day, bytesBilled: spend.bytesBilled, dollars: spend.dollars)
         }
+        let yesterday = days.last ?? today
         self.init(
-            yesterday: costs.last ?? DigestDayCost(day: yesterdayDay, bytesBilled: 0, dollars: 0),
+            yesterday: costs.last ?? DigestDayCost(day: yesterday, bytesBilled: 0, dollars: 0),
             previousDays: Array(costs.dropLast()),
-            byPipeline: pipelines
-                .map { DigestPipelineCost(pipeline: $0.key, dollars: CostModel.dollars(bytes: $0.value, pricePerTiB: config.pricePerTiB)) }
-                .sorted { ($0.dollars, $1.pipeline) > ($1.dollars, $0.pipeline) },
+            byPipeline: ledger.byPipeline(onDay: yesterday).map { DigestPipelineCost(pipeline: $0.pipeline, dollars: $0.spend.dollars) },
             dailyBudget: config.dailyBudget, billed: billed)
     }
 

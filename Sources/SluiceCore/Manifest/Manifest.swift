@@ -53,6 +53,35 @@ public struct Manifest: Sendable, Equatable {
     public var tables: [TableName] {
         pipelines.flatMap(\.tables)
     }
+
+    /// Every table once, in manifest order (a table two pipelines write is listed at its first).
+    public var uniqueTables: [TableName] {
+        var seen = Set<TableName>()
+        return tables.filter { seen.insert($0).inserted }
+    }
+
+    /// The first pipeline that loads or builds `table`, if any.
+    public func owner(of table: TableName) -> String? {
+        pipelines.first { $0.tables.contains(table) }?.name
+    }
+
+    // MARK: Routing: the one rule for where a message goes and whom it names
+
+    /// The channel a pipeline's messages go to (run results, alerts, progress): its `channel`, else
+    /// `slack.default_channel`. An unknown or absent pipeline gets the default channel.
+    public func channel(for pipeline: String?) -> String {
+        pipeline.flatMap { self.pipeline(named: $0)?.channel } ?? slack.defaultChannel
+    }
+
+    /// Who a pipeline's loud messages mention: its `owners` (user and user-group ids).
+    public func owners(for pipeline: String?) -> [String] {
+        pipeline.flatMap { self.pipeline(named: $0)?.owners } ?? []
+    }
+
+    /// The channel the daily digest goes to: `slack.digest.channel`, else the default channel.
+    public var digestChannel: String {
+        slack.digest?.channel ?? slack.defaultChannel
+    }
 }
 
 /// `warehouse:` — the embedded SQLite warehouse or BigQuery.
@@ -61,6 +90,9 @@ public enum WarehouseConfig: Sendable, Equatable {
     case sqlite(path: String)
     /// A BigQuery project; datasets are created in `location`.
     case bigquery(project: String, location: String)
+
+    /// True on BigQuery, which bills the bytes queries scan; the SQLite warehouse bills nothing.
+    public var bills: Bool { dialect == .bigquery }
 
     /// The SQL dialect models and checks are written in for this warehouse.
     public var dialect: SQLDialect {

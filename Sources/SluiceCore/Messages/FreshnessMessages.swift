@@ -36,18 +36,18 @@ public enum FreshnessMessages {
     /// One table's line: light, name, age, thresholds, source, Sluice's last write.
     public static func line(_ entry: FreshnessReport.Entry, now: Date) -> String {
         let observation = entry.observation
-        var parts = ["\(icon(entry.light)) `\(observation.table)`"]
-        if let problem = observation.problem {
+        var parts = ["\(entry.verdict.icon) `\(observation.table)`"]
+        if let problem = observation.reading.problem {
             parts.append("could not be read: \(problem)")
         } else if let age = entry.age {
             parts.append("*\(ageText(age))*")
         } else {
-            parts.append(observation.exists ? "*no data yet*" : "*does not exist yet*")
+            parts.append(observation.reading.exists ? "*no data yet*" : "*does not exist yet*")
         }
-        parts.append(thresholds(observation))
-        if observation.problem == nil, observation.exists {
+        parts.append(observation.rule?.thresholds ?? "no thresholds")
+        if observation.reading.problem == nil, observation.reading.exists {
             var source = "from \(observation.source)"
-            if let newest = observation.newest { source += " (newest \(Format.timestamp(newest)))" }
+            if let newest = entry.newest { source += " (newest \(Format.timestamp(newest)))" }
             parts.append(source)
         }
         if let write = observation.lastWrite {
@@ -64,9 +64,36 @@ public enum FreshnessMessages {
         age < 60 ? "under a minute old" : "\(Format.duration(age)) old"
     }
 
-    /// The emoji of a light.
-    public static func icon(_ light: FreshnessReport.Light) -> String {
-        switch light {
+    private static func summary(_ report: FreshnessReport) -> String {
+        let stale = report.count(.stale)
+        let warn = report.count(.warn)
+        var counts = [stale > 0 ? "*\(stale) stale*" : "0 stale", warn > 0 ? "*\(warn) warn*" : "0 warn", "\(report.count(.fresh)) fresh"]
+        if report.count(.unchecked) > 0 { counts.append("\(report.count(.unchecked)) without thresholds") }
+        if report.count(.unknown) > 0 { counts.append("\(report.count(.unknown)) unreadable") }
+        var lines = [counts.joined(separator: " · ")]
+        for (verdict, word) in [(FreshnessVerdict.stale, "Stale"), (.warn, "Past warn_after"), (.unknown, "Unreadable")] {
+            let names = report.entries(verdict).map { "`\($0.observation.table)`" }
+            guard !names.isEmpty else { continue }
+            let shown = names.prefix(20).joined(separator: ", ")
+            lines.append("\(verdict.icon) \(word): \(shown)\(names.count > 20 ? " and \(names.count - 20) more" : "")")
+        }
+        return MessageFitting.truncate(lines.joined(separator: "\n"), to: BlockLimits.sectionText)
+    }
+
+    private static func fallback(_ report: FreshnessReport, title: String) -> String {
+        if report.entries.count == 1, let entry = report.entries.first {
+            let age = entry.age.map(ageText) ?? (entry.observation.reading.exists ? "no data yet" : "does not exist yet")
+            return "\(entry.observation.table): \(age) (\(entry.verdict.word))"
+        }
+        return "\(title): \(report.count(.stale)) stale, \(report.count(.warn)) warn, \(report.count(.fresh)) fresh, "
+            + "\(report.count(.unchecked)) without thresholds"
+    }
+}
+
+extension FreshnessVerdict {
+    /// The verdict's traffic light, the same on every surface.
+    public var icon: String {
+        switch self {
         case .stale: ":red_circle:"
         case .warn: ":large_yellow_circle:"
         case .fresh: ":large_green_circle:"
@@ -75,35 +102,14 @@ public enum FreshnessMessages {
         }
     }
 
-    private static func thresholds(_ observation: FreshnessObservation) -> String {
-        var limits: [String] = []
-        if let warn = observation.warnAfter { limits.append("warn after \(warn)") }
-        if let error = observation.errorAfter { limits.append("error after \(error)") }
-        return limits.isEmpty ? "no thresholds" : limits.joined(separator: ", ")
-    }
-
-    private static func summary(_ report: FreshnessReport) -> String {
-        let stale = report.count(.stale)
-        let warn = report.count(.warn)
-        var counts = [stale > 0 ? "*\(stale) stale*" : "0 stale", warn > 0 ? "*\(warn) warn*" : "0 warn", "\(report.count(.fresh)) fresh"]
-        if report.count(.unchecked) > 0 { counts.append("\(report.count(.unchecked)) without thresholds") }
-        if report.count(.unknown) > 0 { counts.append("\(report.count(.unknown)) unreadable") }
-        var lines = [counts.joined(separator: " · ")]
-        for (light, word) in [(FreshnessReport.Light.stale, "Stale"), (.warn, "Past warn_after"), (.unknown, "Unreadable")] {
-            let names = report.entries(light).map { "`\($0.observation.table)`" }
-            guard !names.isEmpty else { continue }
-            let shown = names.prefix(20).joined(separator: ", ")
-            lines.append("\(icon(light)) \(word): \(shown)\(names.count > 20 ? " and \(names.count - 20) more" : "")")
+    /// The verdict in a word: `stale`, `warn`, `fresh`, `unknown`, `without a check`.
+    public var word: String {
+        switch self {
+        case .stale: "stale"
+        case .warn: "warn"
+        case .fresh: "fresh"
+        case .unknown: "unknown"
+        case .unchecked: "without a check"
         }
-        return MessageFitting.truncate(lines.joined(separator: "\n"), to: BlockLimits.sectionText)
-    }
-
-    private static func fallback(_ report: FreshnessReport, title: String) -> String {
-        if report.entries.count == 1, let entry = report.entries.first {
-            let age = entry.age.map(ageText) ?? (entry.observation.exists ? "no data yet" : "does not exist yet")
-            return "\(entry.observation.table): \(age) (\(entry.light.rawValue))"
-        }
-        return "\(title): \(report.count(.stale)) stale, \(report.count(.warn)) warn, \(report.count(.fresh)) fresh, "
-            + "\(report.count(.unchecked)) without thresholds"
     }
 }

@@ -26,14 +26,14 @@ public enum HomeView {
         }
     }
 
-    /// A table's freshness traffic light, as the last freshness check that ran recorded it.
-    public struct FreshnessLight: Sendable, Equatable {
+    /// A table's freshness verdict, as the last freshness check that ran recorded it.
+    public struct FreshnessLine: Sendable, Equatable {
         /// The table (`raw.orders`).
         public var table: String
         /// The pipeline whose check it is.
         public var pipeline: String
-        /// Pass (green), warn (amber) or fail (red); nil when the check has not run yet.
-        public var status: CheckStatus?
+        /// The recorded verdict; nil when the check has not run yet.
+        public var verdict: FreshnessVerdict?
         /// What the check said, e.g. `raw.orders is 1h 02m old (warn after 3h; …)`.
         public var summary: String?
         /// The run that checked it.
@@ -41,35 +41,35 @@ public enum HomeView {
         /// When it was checked.
         public var checkedAt: Date?
 
-        /// Creates a freshness light.
+        /// Creates a freshness line.
         public init(
-            table: String, pipeline: String, status: CheckStatus?, summary: String? = nil, runID: Int64? = nil,
+            table: String, pipeline: String, verdict: FreshnessVerdict?, summary: String? = nil, runID: Int64? = nil,
             checkedAt: Date? = nil
         ) {
             self.table = table
             self.pipeline = pipeline
-            self.status = status
+            self.verdict = verdict
             self.summary = summary
             self.runID = runID
             self.checkedAt = checkedAt
         }
     }
 
-    /// Bytes billed this calendar month and what they cost.
+    /// What this calendar month's runs billed.
     public struct MonthCost: Sendable, Equatable {
         /// The month, `YYYY-MM`, in the manifest's time zone.
         public var month: String
-        /// Sum of the bytes billed by every step of this month's runs.
-        public var bytesBilled: Int64
+        /// What the month's runs billed, by `CostLedger`'s rule.
+        public var spend: Spend
         /// Dollars per TiB (`cost.price_per_tib`).
         public var pricePerTiB: Double
         /// False on the SQLite warehouse, which bills nothing (the figure is then $0, and says why).
         public var isBilled: Bool
 
         /// Creates a month's cost.
-        public init(month: String, bytesBilled: Int64, pricePerTiB: Double, isBilled: Bool) {
+        public init(month: String, spend: Spend, pricePerTiB: Double, isBilled: Bool) {
             self.month = month
-            self.bytesBilled = bytesBilled
+            self.spend = spend
             self.pricePerTiB = pricePerTiB
             self.isBilled = isBilled
         }
@@ -80,7 +80,7 @@ public enum HomeView {
         /// Every pipeline, in manifest order.
         public var pipelines: [PipelineLine]
         /// Every table with a freshness check.
-        public var freshness: [FreshnessLight]
+        public var freshness: [FreshnessLine]
         /// Open and acknowledged alerts, newest first.
         public var alerts: [AlertRecord]
         /// Mutes that have not ended.
@@ -90,7 +90,7 @@ public enum HomeView {
 
         /// Creates a dashboard.
         public init(
-            pipelines: [PipelineLine], freshness: [FreshnessLight], alerts: [AlertRecord], mutes: [MuteRecord],
+            pipelines: [PipelineLine], freshness: [FreshnessLine], alerts: [AlertRecord], mutes: [MuteRecord],
             cost: MonthCost
         ) {
             self.pipelines = pipelines
@@ -177,44 +177,40 @@ public enum HomeView {
         return parts.joined(separator: " · ")
     }
 
-    /// Red, then amber, then unchecked, then green.
-    private static func freshnessSection(_ lights: [FreshnessLight], timeZone: TimeZone) -> [Block] {
+    /// Worst first (stale, warn, unknown), then the checks that have not run, then fresh.
+    private static func freshnessSection(_ lines: [FreshnessLine], timeZone: TimeZone) -> [Block] {
         let title = "*Freshness* (as of the last run)"
-        guard !lights.isEmpty else { return [.section(text: "\(title)\nNo table has a freshness check in the manifest.")] }
-        let ordered = lights.enumerated().sorted { a, b in
-            let rankA = rank(a.element.status)
-            let rankB = rank(b.element.status)
+        guard !lines.isEmpty else { return [.section(text: "\(title)\nNo table has a freshness check in the manifest.")] }
+        let ordered = lines.enumerated().sorted { a, b in
+            let rankA = rank(a.element.verdict)
+            let rankB = rank(b.element.verdict)
             return rankA != rankB ? rankA < rankB : a.offset < b.offset
         }.map(\.element)
-        let counts = [CheckStatus.fail, .warn, .pass].map { status in lights.filter { $0.status == status }.count }
-        let heading = "\(title) · \(light(.fail)) \(counts[0]) · \(light(.warn)) \(counts[1]) · \(light(.pass)) \(counts[2])"
+        let counts = [FreshnessVerdict.stale, .warn, .fresh].map { verdict in
+            "\(verdict.icon) \(lines.filter { $0.verdict == verdict }.count)"
+        }
+        let heading = "\(title) · " + counts.joined(separator: " · ")
         let rows = ordered.map { item -> String in
+            let icon = item.verdict?.icon ?? ":white_circle:"
             guard let summary = item.summary, let checkedAt = item.checkedAt else {
-                return "\(light(item.status)) `\(item.table)` · not checked yet (pipeline `\(item.pipeline)`)"
+                return "\(icon) `\(item.table)` · not checked yet (pipeline `\(item.pipeline)`)"
             }
             let run = item.runID.map { "run \($0), " } ?? ""
-            return "\(light(item.status)) `\(item.table)` · \(summary) · \(run)\(when(checkedAt, timeZone))"
+            return "\(icon) `\(item.table)` · \(summary) · \(run)\(when(checkedAt, timeZone))"
         }
         return packed([heading] + rows, limit: freshnessBlocks, shown: 1) { more in
             "…and \(more) more table\(more == 1 ? "" : "s"): `/sluice freshness` checks them all"
         }
     }
 
-    private static func rank(_ status: CheckStatus?) -> Int {
-        switch status {
-        case .fail: 0
+    private static func rank(_ verdict: FreshnessVerdict?) -> Int {
+        switch verdict {
+        case .stale: 0
         case .warn: 1
-        case nil: 2
-        case .pass: 3
-        }
-    }
-
-    private static func light(_ status: CheckStatus?) -> String {
-        switch status {
-        case .fail: ":red_circle:"
-        case .warn: ":large_yellow_circle:"
-        case .pass: ":large_green_circle:"
-        case nil: ":white_circle:"
+        case .unknown: 2
+        case nil: 3
+        case .unchecked: 4
+        case .fresh: 5
         }
     }
 
@@ -277,8 +273,7 @@ public enum HomeView {
             return .section(text: "\(title): \(Format.dollars(0))\nThe SQLite warehouse bills nothing. On BigQuery this is the "
                 + "bytes billed × \(Format.dollars(cost.pricePerTiB))/TiB; `/sluice cost PIPELINE --estimate` estimates a run at that price.")
         }
-        let dollars = CostModel.dollars(bytes: cost.bytesBilled, pricePerTiB: cost.pricePerTiB)
-        return .section(text: "\(title): *\(Format.dollars(dollars))* · \(Format.bytes(cost.bytesBilled)) billed "
+        return .section(text: "\(title): *\(Format.dollars(cost.spend.dollars))* · \(Format.bytes(cost.spend.bytesBilled)) billed "
             + "at \(Format.dollars(cost.pricePerTiB))/TiB · `/sluice cost` has the details")
     }
 

@@ -28,7 +28,7 @@ public enum RunMessages {
         let took = run.duration.map { " in \(Format.duration($0))" } ?? ""
         var facts = ["\(steps.count) steps", Format.rows(rows) + " loaded"]
         if billed > 0 { facts.append(Format.bytes(billed) + " billed") }
-        let warned = steps.filter { $0.detail?.hasPrefix("warn") == true }.count
+        let warned = steps.filter(\.warned).count
         if warned > 0 { facts.append("\(warned) warning\(warned == 1 ? "" : "s")") }
         if run.state == .succeeded {
             let text = ":white_check_mark: `\(run.pipeline)` run \(run.id) succeeded\(took) · " + facts.joined(separator: " · ")
@@ -69,7 +69,7 @@ public enum RunMessages {
 
     private static func icon(_ step: StepRecord) -> String {
         switch step.state {
-        case .succeeded: step.detail?.hasPrefix("warn") == true ? ":warning:" : ":white_check_mark:"
+        case .succeeded: step.warned ? ":warning:" : ":white_check_mark:"
         case .failed: ":x:"
         case .skipped, .cancelled: ":fast_forward:"
         case .queued: ":hourglass:"

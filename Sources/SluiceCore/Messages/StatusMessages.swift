@@ -20,23 +20,6 @@ public struct PipelineStatus: Sendable, Equatable {
     }
 }
 
-/// A run and what it moved, for `/sluice runs`.
-public struct RunFigures: Sendable, Equatable {
-    /// The run.
-    public var run: RunRecord
-    /// Rows loaded by its load steps.
-    public var rowsLoaded: Int64
-    /// Bytes billed by its warehouse jobs.
-    public var bytesBilled: Int64
-
-    /// Creates run figures.
-    public init(run: RunRecord, rowsLoaded: Int64, bytesBilled: Int64) {
-        self.run = run
-        self.rowsLoaded = rowsLoaded
-        self.bytesBilled = bytesBilled
-    }
-}
-
 /// Replies to the read-only commands: `status`, `runs`, `alerts`, `mutes`.
 public enum StatusMessages {
     /// `/sluice status [PIPELINE]`.

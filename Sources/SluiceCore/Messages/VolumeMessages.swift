@@ -70,11 +70,11 @@ public enum VolumeMessages {
     }
 
     private static func judgedPhrase(_ report: VolumeReport) -> String {
-        report.basis.column == nil ? "today's recorded total" : "the newest complete day"
+        report.judgement.basis.column == nil ? "today's recorded total" : "the newest complete day"
     }
 
     private static func basisText(_ report: VolumeReport) -> String {
-        switch report.basis {
+        switch report.judgement.basis {
         case let .column(column, origin):
             return "Rows per day of `\(column)` (\(origin.rawValue)), counted in the warehouse; today is still filling up, so \(report.judgedDay) is judged."
         case .recordedTotals:
@@ -83,7 +83,7 @@ public enum VolumeMessages {
     }
 
     private static func detectorText(_ report: VolumeReport, checked: Bool) -> String {
-        let settings = report.settings
+        let settings = report.judgement.settings
         let history = settings.seasonality == .dayOfWeek
             ? "the same weekday in the \(settings.trainingDays) weeks before"
             : "the \(settings.trainingDays) days before"

@@ -125,30 +125,32 @@ public struct CostReport: Sendable, Equatable {
         let since = Self.windowStart(window, now: now, timeZone: timeZone)
         let names = Set(pipelines.map(\.name))
         let inWindow = runs.filter { names.contains($0.run.pipeline) && $0.run.createdAt >= since && $0.run.createdAt <= now }
+        let ledger = CostLedger(runs: inWindow.map { RunFigures(run: $0.run, steps: $0.steps) }, pricePerTiB: pricePerTiB, timeZone: timeZone)
         let days = Self.daysInMonth(of: now, timeZone: timeZone)
         func dollars(_ bytes: Int64) -> Double { CostModel.dollars(bytes: bytes, pricePerTiB: pricePerTiB) }
-        func billed(_ steps: [StepRecord]) -> Int64 { steps.reduce(0) { $0 + max($1.bytesBilled, 0) } }
+        func billed(_ steps: [StepRecord]) -> Int64 { steps.reduce(0) { $0 &+ max($1.bytesBilled, 0) } }
 
         self.window = window
         self.since = since
         self.now = now
         self.pricePerTiB = pricePerTiB
         self.dailyBudget = dailyBudget
-        self.runs = inWindow.count
-        bytesBilled = inWindow.reduce(0) { $0 + billed($1.steps) }
-        self.dollars = dollars(bytesBilled)
+        let total = ledger.spend(from: since, to: now)
+        self.runs = total.runs
+        bytesBilled = total.bytesBilled
+        self.dollars = total.dollars
         month = String(Days.string(now, in: timeZone).prefix(7))
         daysInMonth = days
 
         self.pipelines = pipelines.map { pipeline in
-            let own = inWindow.filter { $0.run.pipeline == pipeline.name }
+            let own = ledger.runs.filter { $0.run.pipeline == pipeline.name }
             let averaged = own.filter { $0.run.trigger != .backfill }
-            let average = averaged.isEmpty ? nil : Double(averaged.reduce(0) { $0 + billed($1.steps) }) / Double(averaged.count)
+            let average = averaged.isEmpty ? nil : Double(ledger.spend(of: averaged).bytesBilled) / Double(averaged.count)
             let perDay = Self.runsPerDay(pipeline.schedule, after: now, timeZone: timeZone)
             let daily = average.map { Double(perDay) * $0 / CostModel.bytesPerTiB * pricePerTiB }
-            let bytes = own.reduce(0) { $0 + billed($1.steps) }
+            let spend = ledger.spend(of: own)
             return PipelineCost(
-                pipeline: pipeline.name, runs: own.count, bytesBilled: bytes, dollars: dollars(bytes),
+                pipeline: pipeline.name, runs: spend.runs, bytesBilled: spend.bytesBilled, dollars: spend.dollars,
                 averagedRuns: averaged.count, averageBytesPerRun: average, runsPerDay: perDay,
                 projectedDailyDollars: daily, projectedMonthDollars: daily.map { $0 * Double(days) })
         }
@@ -186,7 +188,7 @@ public struct CostReport: Sendable, Equatable {
     public static func windowStart(_ window: CostWindow, now: Date, timeZone: TimeZone) -> Date {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
-        let today = calendar.startOfDay(for: now)
+        let today = CostLedger.startOfDay(now, in: timeZone)
         return calendar.date(byAdding: .day, value: -(window.days - 1), to: today) ?? today
     }
 

@@ -1,23 +1,43 @@
 import Foundation
 
-/// Where the instant of a table's newest data came from.
-public enum FreshnessSource: Sendable, Equatable, CustomStringConvertible {
-    /// The newest value of a timestamp column (a freshness check's `loaded_at`).
-    case column(String)
-    /// The table's last modification, from warehouse metadata (nothing is scanned).
-    case metadata
+/// One freshness figure to read from the warehouse: a table, and where its newest data is read from.
+public struct FreshnessRequest: Sendable, Hashable {
+    /// The table.
+    public var table: TableName
+    /// A `loaded_at` column, or the table's metadata.
+    public var source: FreshnessSource
 
-    /// `column updated_at` or `table metadata`, as `FreshnessEvaluator` words it.
-    public var description: String {
-        switch self {
-        case let .column(name): "column \(name)"
-        case .metadata: "table metadata"
-        }
+    /// Creates a request.
+    public init(table: TableName, source: FreshnessSource) {
+        self.table = table
+        self.source = source
     }
 }
 
-/// What is known about one table's freshness: the manifest's thresholds, the warehouse's facts and
-/// Sluice's own record of when it last wrote the table. Gathered by the caller; judged by `FreshnessReport`.
+/// What the warehouse answered about one table's freshness.
+public struct FreshnessReading: Sendable, Equatable {
+    /// Whether the table exists.
+    public var exists: Bool
+    /// The newest data's instant, as the request's source gives it; nil when the table is empty or missing.
+    public var newest: Date?
+    /// Why the figure could not be read, when it could not.
+    public var problem: String?
+
+    /// Creates a reading.
+    public init(exists: Bool, newest: Date? = nil, problem: String? = nil) {
+        self.exists = exists
+        self.newest = newest
+        self.problem = problem
+    }
+
+    /// A reading that failed with `problem`.
+    public static func unavailable(_ problem: String) -> FreshnessReading {
+        FreshnessReading(exists: false, problem: problem)
+    }
+}
+
+/// What is known about one table's freshness: its rule, the warehouse's reading and Sluice's own
+/// record of when it last wrote the table. Gathered by the caller; judged by `FreshnessReport`.
 public struct FreshnessObservation: Sendable, Equatable {
     /// Sluice's most recent successful write of the table: a load or a model build.
     public struct LastWrite: Sendable, Equatable {
@@ -40,140 +60,119 @@ public struct FreshnessObservation: Sendable, Equatable {
     public var table: TableName
     /// The pipeline that loads or builds it.
     public var pipeline: String
-    /// Whether the table exists in the warehouse.
-    public var exists: Bool
-    /// The newest data's instant; nil when the table is empty or missing.
-    public var newest: Date?
-    /// Where `newest` came from.
-    public var source: FreshnessSource
-    /// `warn_after`, when a freshness check sets it.
-    public var warnAfter: TimeSpan?
-    /// `error_after`, when a freshness check sets it.
-    public var errorAfter: TimeSpan?
+    /// The freshness check it is judged by; nil when it has none (only its age is shown).
+    public var rule: FreshnessRule?
+    /// What the warehouse said.
+    public var reading: FreshnessReading
     /// When Sluice last loaded or built the table, if it ever did.
     public var lastWrite: LastWrite?
-    /// Why the warehouse could not answer, when it could not.
-    public var problem: String?
 
     /// Creates an observation.
-    public init(
-        table: TableName, pipeline: String, exists: Bool, newest: Date?, source: FreshnessSource,
-        warnAfter: TimeSpan? = nil, errorAfter: TimeSpan? = nil, lastWrite: LastWrite? = nil, problem: String? = nil
-    ) {
+    public init(table: TableName, pipeline: String, rule: FreshnessRule?, reading: FreshnessReading, lastWrite: LastWrite? = nil) {
         self.table = table
         self.pipeline = pipeline
-        self.exists = exists
-        self.newest = newest
-        self.source = source
-        self.warnAfter = warnAfter
-        self.errorAfter = errorAfter
+        self.rule = rule
+        self.reading = reading
         self.lastWrite = lastWrite
-        self.problem = problem
     }
 
-    /// True when a threshold is set.
-    public var hasThresholds: Bool { warnAfter != nil || errorAfter != nil }
+    /// Where the newest-data instant came from.
+    public var source: FreshnessSource { rule?.source ?? .metadata }
 }
 
-/// The freshness of a set of tables at one instant: each table's age and traffic light, and the
-/// counts per light. Pure; `/sluice freshness`, the digest and App Home render it.
+/// The freshness of a set of tables at one instant: each table's age and verdict, and the counts per
+/// verdict. Pure; `/sluice freshness` and the digest render it (App Home renders the verdicts the
+/// checks recorded, judged by the same `FreshnessRule`).
 public struct FreshnessReport: Sendable, Equatable {
-    /// A table's freshness traffic light.
-    public enum Light: String, Sendable, Equatable, CaseIterable {
-        /// Older than `error_after`, or no data while thresholds are set.
-        case stale
-        /// Older than `warn_after` (but not `error_after`).
-        case warn
-        /// Within its thresholds.
-        case fresh
-        /// No thresholds: only the age is shown.
-        case unchecked
-        /// The warehouse could not say.
-        case unknown
-    }
-
     /// One table's judged freshness.
     public struct Entry: Sendable, Equatable {
         /// What was observed.
         public var observation: FreshnessObservation
         /// Seconds since the newest data (never negative); nil when there is no data.
         public var age: TimeInterval?
-        /// The traffic light.
-        public var light: Light
+        /// The verdict.
+        public var verdict: FreshnessVerdict
 
         /// Creates an entry.
-        public init(observation: FreshnessObservation, age: TimeInterval?, light: Light) {
+        public init(observation: FreshnessObservation, age: TimeInterval?, verdict: FreshnessVerdict) {
             self.observation = observation
             self.age = age
-            self.light = light
-        }
-    }
-
-    /// A freshness check's settings for a table.
-    public struct Rule: Sendable, Equatable {
-        /// The timestamp column to read, or nil for table metadata.
-        public var loadedAt: String?
-        /// `warn_after`.
-        public var warnAfter: TimeSpan?
-        /// `error_after`.
-        public var errorAfter: TimeSpan?
-
-        /// Creates a rule.
-        public init(loadedAt: String?, warnAfter: TimeSpan?, errorAfter: TimeSpan?) {
-            self.loadedAt = loadedAt
-            self.warnAfter = warnAfter
-            self.errorAfter = errorAfter
+            self.verdict = verdict
         }
 
-        /// Where the newest-data instant comes from under this rule.
-        public var source: FreshnessSource { loadedAt.map(FreshnessSource.column) ?? .metadata }
+        /// The table.
+        public var table: TableName { observation.table }
+        /// The newest data's instant, when known.
+        public var newest: Date? { observation.reading.newest }
     }
 
-    /// Entries in the order of the observations.
+    /// Entries in the order of the subjects.
     public var entries: [Entry]
     /// The instant ages are measured at.
     public var now: Date
 
-    /// Judges every observation at `now`.
+    /// Judges every observation at `now`: an unreadable table is unknown, else its rule decides.
     public init(observations: [FreshnessObservation], now: Date) {
         self.now = now
-        entries = observations.map { observation in
-            let age = observation.newest.map { max(now.timeIntervalSince($0), 0) }
-            return Entry(observation: observation, age: age, light: Self.light(for: observation, age: age))
-        }
+        entries = observations.map { Self.judge($0, now: now) }
     }
 
-    /// How many entries have this light.
-    public func count(_ light: Light) -> Int {
-        entries.filter { $0.light == light }.count
-    }
-
-    /// The entries with this light, in report order.
-    public func entries(_ light: Light) -> [Entry] {
-        entries.filter { $0.light == light }
-    }
-
-    /// The light for an age against thresholds, as `FreshnessEvaluator` judges it: past `error_after`
-    /// is stale, past `warn_after` is warn; no data counts as older than every threshold.
-    public static func light(age: TimeInterval?, warnAfter: TimeSpan?, errorAfter: TimeSpan?) -> Light {
-        guard warnAfter != nil || errorAfter != nil else { return .unchecked }
-        guard let age else { return errorAfter != nil ? .stale : .warn }
-        if let errorAfter, age > errorAfter.timeInterval { return .stale }
-        if let warnAfter, age > warnAfter.timeInterval { return .warn }
-        return .fresh
-    }
-
-    /// The first freshness check on `table` in the manifest (its own pipeline's checks first), or nil.
-    public static func rule(for table: TableName, pipeline: String?, in manifest: Manifest) -> Rule? {
-        let ordered = manifest.pipelines.filter { $0.name == pipeline } + manifest.pipelines.filter { $0.name != pipeline }
-        for candidate in ordered {
-            for check in candidate.checks {
-                if case let .freshness(checked, loadedAt, warnAfter, errorAfter) = check.kind, checked == table {
-                    return Rule(loadedAt: loadedAt, warnAfter: warnAfter, errorAfter: errorAfter)
-                }
+    /// Judges `subjects` (pipeline and table) from the warehouse's `readings` of `requests(for:in:)`:
+    /// a table with several freshness checks shows the worst of them; one without shows its age
+    /// from metadata, unchecked.
+    public init(
+        subjects: [(pipeline: String, table: TableName)], manifest: Manifest,
+        readings: [FreshnessRequest: FreshnessReading], lastWrites: [TableName: FreshnessObservation.LastWrite] = [:],
+        now: Date
+    ) {
+        self.now = now
+        entries = subjects.map { subject -> Entry in
+            let write = lastWrites[subject.table]
+            func judged(_ rule: FreshnessRule?) -> Entry {
+                let request = FreshnessRequest(table: subject.table, source: rule?.source ?? .metadata)
+                return Self.judge(FreshnessObservation(
+                    table: subject.table, pipeline: subject.pipeline, rule: rule,
+                    reading: readings[request] ?? .unavailable("not read"), lastWrite: write), now: now)
             }
+            // The first rule wins ties, so the table's own pipeline's check is the one shown.
+            let judgements = FreshnessRule.rules(for: subject.table, in: manifest).map(judged)
+            return judgements.enumerated().min { ($0.element.verdict, $0.offset) < ($1.element.verdict, $1.offset) }?.element
+                ?? judged(nil)
         }
-        return nil
+    }
+
+    /// What to read from the warehouse for `subjects`: each table once per source its freshness
+    /// checks name (a table without a freshness check is read from its metadata).
+    public static func requests(for tables: [TableName], in manifest: Manifest) -> [FreshnessRequest] {
+        var seen = Set<FreshnessRequest>()
+        return tables.flatMap { table -> [FreshnessRequest] in
+            let sources = FreshnessRule.rules(for: table, in: manifest).map(\.source)
+            return (sources.isEmpty ? [.metadata] : sources).map { FreshnessRequest(table: table, source: $0) }
+        }.filter { seen.insert($0).inserted }
+    }
+
+    /// Every table of the manifest once, each with the first pipeline that writes it.
+    public static func subjects(in manifest: Manifest) -> [(pipeline: String, table: TableName)] {
+        manifest.uniqueTables.map { (manifest.owner(of: $0) ?? "", $0) }
+    }
+
+    /// How many entries have this verdict.
+    public func count(_ verdict: FreshnessVerdict) -> Int {
+        entries.filter { $0.verdict == verdict }.count
+    }
+
+    /// The entries with this verdict, in report order.
+    public func entries(_ verdict: FreshnessVerdict) -> [Entry] {
+        entries.filter { $0.verdict == verdict }
+    }
+
+    /// The entries worst first; within a verdict the oldest data first, then report order.
+    public var worstFirst: [Entry] {
+        entries.enumerated().sorted { lhs, rhs in
+            if lhs.element.verdict != rhs.element.verdict { return lhs.element.verdict < rhs.element.verdict }
+            let (left, right) = (lhs.element.newest ?? .distantPast, rhs.element.newest ?? .distantPast)
+            return left != right ? left < right : lhs.offset < rhs.offset
+        }.map(\.element)
     }
 
     /// The most recent successful load or model step per table among `runs` (steps kept from an
@@ -197,8 +196,13 @@ public struct FreshnessReport: Sendable, Equatable {
         return TableName(String(parts[1]))
     }
 
-    private static func light(for observation: FreshnessObservation, age: TimeInterval?) -> Light {
-        if observation.problem != nil { return .unknown }
-        return light(age: age, warnAfter: observation.warnAfter, errorAfter: observation.errorAfter)
+    private static func judge(_ observation: FreshnessObservation, now: Date) -> Entry {
+        let age = observation.reading.newest.map { max(now.timeIntervalSince($0), 0) }
+        let verdict: FreshnessVerdict = if observation.reading.problem != nil {
+            .unknown
+        } else {
+            observation.rule?.verdict(age: age) ?? .unchecked
+        }
+        return Entry(observation: observation, age: age, verdict: verdict)
     }
 }

@@ -109,12 +109,15 @@ public struct StepRecord: Sendable, Equatable {
     public var detail: String?
     /// The error, when it failed.
     public var error: String?
+    /// A check step's verdict (pass, warn, fail) once it ran; nil for loads, models, checks that
+    /// could not run and steps kept from an earlier run.
+    public var checkStatus: CheckStatus?
 
     /// Creates a step record.
     public init(
         runID: Int64, stepID: String, kind: StepKind, dependsOn: [String], state: StepState = .queued,
         startedAt: Date? = nil, finishedAt: Date? = nil, rows: Int64? = nil, bytesProcessed: Int64 = 0,
-        bytesBilled: Int64 = 0, detail: String? = nil, error: String? = nil
+        bytesBilled: Int64 = 0, detail: String? = nil, error: String? = nil, checkStatus: CheckStatus? = nil
     ) {
         self.runID = runID
         self.stepID = stepID
@@ -128,6 +131,7 @@ public struct StepRecord: Sendable, Equatable {
         self.bytesBilled = bytesBilled
         self.detail = detail
         self.error = error
+        self.checkStatus = checkStatus
     }
 
     /// Wall time from start to finish, when both are known.
@@ -135,4 +139,7 @@ public struct StepRecord: Sendable, Equatable {
         guard let startedAt, let finishedAt else { return nil }
         return finishedAt.timeIntervalSince(startedAt)
     }
+
+    /// True for a check that ran and found an irregularity worth a warning.
+    public var warned: Bool { checkStatus == .warn }
 }
