@@ -103,6 +103,7 @@ let package = Package(
                 "SluiceCore", "StateStore", "Warehouse", "Worker", "SlackAPI", "Server", "BigQueryAPI", "Conversation",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             resources: [.copy("Fixtures")]
         ),

@@ -1,0 +1,43 @@
+import Foundation
+import GRDB
+import SluiceCore
+@testable import StateStore
+import Testing
+
+@Suite("State store migrations")
+struct StateMigrationTests {
+    /// A state file as Sluice wrote it before checks had their own status column: a warning was a
+    /// `warn: ` prefix of the step's detail.
+    @Test func aCheckVerdictWrittenAsADetailPrefixBecomesItsOwnColumn() async throws {
+        let workspace = try Workspace()
+        let path = workspace.path("state.sqlite")
+        let pool = try DatabasePool(path: path)
+        try StateMigrations.migrator.migrate(pool, upTo: "v4-runs-by-time")
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO runs (id, pipeline, state, run_trigger, requested_by, created_at) VALUES (1, 'shop', 'failed', 'manual', 'cli', 0);
+                INSERT INTO steps (run_id, step_id, position, kind, depends_on, state, detail, error) VALUES
+                  (1, 'load:raw.orders', 0, 'load', '[]', 'succeeded', '5K loaded, 5K in table', NULL),
+                  (1, 'check:fresh', 1, 'check', '[]', 'succeeded', 'warn: raw.orders is 4h old (warn after 3h; newest updated_at …)', NULL),
+                  (1, 'check:unique', 2, 'check', '[]', 'succeeded', 'no duplicate order_id in raw.orders', NULL),
+                  (1, 'check:not_null', 3, 'check', '[]', 'failed', NULL, '3 rows of raw.orders have NULL customer'),
+                  (1, 'check:volume', 4, 'check', '[]', 'failed', NULL, 'check volume could not run: no such table'),
+                  (1, 'check:kept', 5, 'check', '[]', 'succeeded', 'kept from run 0', NULL),
+                  (1, 'check:skipped', 6, 'check', '[]', 'skipped', 'skipped: load:raw.orders did not succeed', NULL);
+                """)
+        }
+        try pool.close()
+
+        let store = try SQLiteStateStore(path: path)
+        let steps = Dictionary(uniqueKeysWithValues: try await store.read { try $0.steps(runID: 1) }.map { ($0.stepID, $0) })
+        #expect(steps["check:fresh"]?.checkStatus == .warn)
+        #expect(steps["check:fresh"]?.detail == "raw.orders is 4h old (warn after 3h; newest updated_at …)")
+        #expect(steps["check:unique"]?.checkStatus == .pass)
+        #expect(steps["check:not_null"]?.checkStatus == .fail)
+        #expect(steps["check:volume"]?.checkStatus == nil, "a check that could not run has no verdict")
+        #expect(steps["check:kept"]?.checkStatus == nil)
+        #expect(steps["check:skipped"]?.checkStatus == nil)
+        #expect(steps["load:raw.orders"]?.checkStatus == nil)
+        #expect(steps["load:raw.orders"]?.detail == "5K loaded, 5K in table")
+    }
+}
