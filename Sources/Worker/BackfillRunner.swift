@@ -21,7 +21,7 @@ public struct BackfillRunner: Sendable {
     public let busyWait: TimeInterval
 
     /// The default least time between two progress edits.
-    public static let defaultProgressInterval: TimeInterval = 3
+    public static let defaultProgressInterval = ProgressEditor.defaultInterval
 
     /// Creates a backfill runner over a pipeline runner.
     public init(runner: PipelineRunner, progressInterval: TimeInterval = defaultProgressInterval, busyWait: TimeInterval = 1800) {
@@ -96,9 +96,9 @@ public struct BackfillRunner: Sendable {
             var backfill = try writer.insertBackfill(
                 BackfillRecord(pipeline: name, days: days, requestedBy: requestedBy, channel: channel, createdAt: now))
             backfill.owner = RunRecovery.currentOwner(runID: backfill.id)
-            backfill.progressOutboxID = try writer.enqueue(
-                channel: channel, action: .post(threadOf: nil),
-                message: ProgressMessages.backfill(backfill, step: nil, eta: nil, now: now), at: now)
+            backfill.progressOutboxID = try ProgressEditor.post(
+                ProgressMessages.backfill(backfill, step: nil, eta: nil, now: now), channel: channel, in: writer, at: now
+            ).messageID
             try writer.updateBackfill(backfill)
             return (backfill, false)
         }
@@ -272,9 +272,9 @@ public struct BackfillRunner: Sendable {
         backfill.owner = RunRecovery.currentOwner(runID: backfill.id)
         backfill.updatedAt = now
         if backfill.progressOutboxID == nil {
-            backfill.progressOutboxID = try writer.enqueue(
-                channel: backfill.channel, action: .post(threadOf: nil),
-                message: ProgressMessages.backfill(backfill, step: nil, eta: nil, now: now), at: now)
+            backfill.progressOutboxID = try ProgressEditor.post(
+                ProgressMessages.backfill(backfill, step: nil, eta: nil, now: now), channel: backfill.channel, in: writer, at: now
+            ).messageID
             try writer.updateBackfill(backfill)
         } else {
             try writer.updateBackfill(backfill)
@@ -299,18 +299,21 @@ public struct BackfillRunner: Sendable {
         return backfill
     }
 
-    /// Enqueues an edit of the progress message to show `backfill` as it is.
+    /// Enqueues an edit of the progress message to show `backfill` as it is, unthrottled.
     static func edit(_ backfill: BackfillRecord, step: StepProgress?, eta: TimeInterval?, in writer: any StateWriter, at now: Date) throws {
-        guard let target = backfill.progressOutboxID else { return }
-        _ = try writer.enqueue(
-            channel: backfill.channel, action: .update(target: target),
-            message: ProgressMessages.backfill(backfill, step: backfill.state == .running ? step : nil, eta: eta, now: now), at: now)
+        try editor(of: backfill)?.enqueueEdit(
+            ProgressMessages.backfill(backfill, step: backfill.state == .running ? step : nil, eta: eta, now: now), in: writer, at: now)
+    }
+
+    /// The editor of a backfill's progress message, when it has one.
+    static func editor(of backfill: BackfillRecord, interval: TimeInterval = ProgressEditor.defaultInterval) -> ProgressEditor? {
+        backfill.progressOutboxID.map { ProgressEditor(channel: backfill.channel, messageID: $0, interval: interval) }
     }
 }
 
 /// The bookkeeping of one execution of a backfill: every change to its record, and the throttled
-/// edits of its progress message in the same transactions. As the observer of each day's run it
-/// edits the message with the step in progress, at most every `interval` seconds.
+/// edits of its progress message (through a `ProgressEditor`) in the same transactions. As the
+/// observer of each day's run it edits the message with the step in progress.
 private actor BackfillProgress: RunObserver {
     private let state: any StateStore
     private let clock: any WallClock
@@ -318,7 +321,7 @@ private actor BackfillProgress: RunObserver {
     private let interval: TimeInterval
     private let started: Date
     private var daysAtStart = 0
-    private var lastEdit: Date?
+    private var editor: ProgressEditor?
     private var step: StepProgress?
 
     init(state: any StateStore, clock: any WallClock, backfillID: Int64, interval: TimeInterval) {
@@ -332,7 +335,9 @@ private actor BackfillProgress: RunObserver {
     /// Moves a queued backfill to running; any other backfill is returned unchanged.
     func claim() async throws -> BackfillRecord {
         let id = backfillID
-        daysAtStart = try await state.read { try $0.backfill(id: id) }?.completedDays.count ?? 0
+        let record = try await state.read { try $0.backfill(id: id) }
+        daysAtStart = record?.completedDays.count ?? 0
+        editor = record.flatMap { BackfillRunner.editor(of: $0, interval: interval) }
         let now = clock.now
         let claimed = try await write(force: true) { backfill in
             guard backfill.state == .queued else { return false }
@@ -345,7 +350,7 @@ private actor BackfillProgress: RunObserver {
         return claimed
     }
 
-    /// Changes the record; the progress message is edited too when `force` or the interval passed.
+    /// Changes the record; the progress message is edited too when `force` or the throttle allows.
     func update(force: Bool, _ change: @escaping @Sendable (inout BackfillRecord) -> Void) async throws -> BackfillRecord {
         try await write(force: force) { backfill in
             change(&backfill)
@@ -369,7 +374,7 @@ private actor BackfillProgress: RunObserver {
 
     func progressed(_ run: RunRecord, steps: [StepRecord]) async {
         step = StepProgress(steps: steps)
-        guard isEditDue(at: clock.now) else { return }
+        guard editor?.isDue(at: clock.now) == true else { return }
         _ = try? await write(force: false) { _ in true }
     }
 
@@ -377,15 +382,11 @@ private actor BackfillProgress: RunObserver {
         step = nil
     }
 
-    private func isEditDue(at now: Date) -> Bool {
-        lastEdit.map { now.timeIntervalSince($0) >= interval } ?? true
-    }
-
     /// Reads the record, applies `change` (which returns false to leave it alone) and saves it, with
     /// the progress edit when due, in one transaction that also survives the task's cancellation.
     private func write(force: Bool, _ change: @escaping @Sendable (inout BackfillRecord) -> Bool) async throws -> BackfillRecord {
         let now = clock.now
-        let edit = force || isEditDue(at: now)
+        let editor = self.editor.flatMap { force || $0.isDue(at: now) ? $0 : nil }
         let (id, step, started, daysAtStart, state) = (backfillID, self.step, self.started, self.daysAtStart, self.state)
         let (record, edited) = try await Task {
             try await state.write { writer -> (BackfillRecord, Bool) in
@@ -393,15 +394,17 @@ private actor BackfillProgress: RunObserver {
                 guard change(&backfill) else { return (backfill, false) }
                 backfill.updatedAt = now
                 try writer.updateBackfill(backfill)
-                guard edit else { return (backfill, false) }
+                guard let editor else { return (backfill, false) }
                 let done = backfill.completedDays.count - daysAtStart
                 let eta = ProgressMessages.eta(
                     elapsed: now.timeIntervalSince(started), done: done, total: done + backfill.remainingDays.count)
-                try BackfillRunner.edit(backfill, step: step, eta: eta, in: writer, at: now)
+                try editor.enqueueEdit(
+                    ProgressMessages.backfill(backfill, step: backfill.state == .running ? step : nil, eta: eta, now: now),
+                    in: writer, at: now)
                 return (backfill, true)
             }
         }.value
-        if edited { lastEdit = now }
+        if edited { self.editor?.edited(at: now) }
         return record
     }
 }
