@@ -25,8 +25,10 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logs.bootstrap()
         let finished: RunRecord
         let steps: [StepRecord]
+        let consoleMode: Bool
         do {
             let wiring = try Wiring.make(environment: try SluiceEnvironment(), logger: logger)
+            consoleMode = wiring.slackClient == nil
             try await wiring.recoverInterruptedRuns()
             let request = RunRequest(
                 pipeline: pipeline, trigger: rerun == nil ? .manual : .rerun, requestedBy: "cli", rerunOf: rerun,
@@ -43,7 +45,7 @@ struct RunCommand: AsyncParsableCommand {
         } catch let refusal as CostRefusal {
             throw ValidationError(refusal.description)
         }
-        print(RunSummary.render(finished, steps: steps))
+        print(RunSummary.render(finished, steps: steps, stepsShown: !consoleMode))
         if finished.state != .succeeded { throw ExitCode.failure }
     }
 }

@@ -1,10 +1,15 @@
 import Foundation
 import SluiceCore
 
-/// The terminal summary `sluice run` prints: one aligned line per step, then the outcome.
+/// The terminal summary `sluice run` prints: one aligned line per step, then the outcome. In
+/// console mode the run's result message and its step thread are already printed (they are the
+/// report), so only the outcome line is added (`stepsShown: false`).
 enum RunSummary {
     /// Renders the summary.
-    static func render(_ run: RunRecord, steps: [StepRecord]) -> String {
+    static func render(_ run: RunRecord, steps: [StepRecord], stepsShown: Bool = true) -> String {
+        let took = run.duration.map { " in " + Format.duration($0) } ?? ""
+        let outcome = "\(run.pipeline) run \(run.id) \(run.state.rawValue)\(took)" + (run.error.map { ": \($0)" } ?? "")
+        guard stepsShown else { return "\n" + outcome }
         let width = min(60, steps.map(\.stepID.count).max() ?? 10)
         var lines = ["", "\(run.pipeline) run \(run.id) — \(steps.count) steps"]
         for step in steps {
@@ -20,9 +25,8 @@ enum RunSummary {
             let note = step.error ?? step.detail ?? ""
             lines.append("  \(mark.padding(toLength: 6, withPad: " ", startingAt: 0)) \(id)  \(took)  \(note)")
         }
-        let took = run.duration.map { " in " + Format.duration($0) } ?? ""
         lines.append("")
-        lines.append("\(run.pipeline) run \(run.id) \(run.state.rawValue)\(took)" + (run.error.map { ": \($0)" } ?? ""))
+        lines.append(outcome)
         return lines.joined(separator: "\n")
     }
 }
