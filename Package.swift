@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Sluice",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "sluice", targets: ["Sluice"]),
     ],
@@ -18,9 +18,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
-        // Pure domain: manifest, DAG, checks, anomaly detection, schedules, messages. No I/O.
+        // Pure domain: manifest, DAG, checks, anomaly detection, schedules, read models, messages. No I/O.
         .target(
             name: "SluiceCore",
             dependencies: [.product(name: "Yams", package: "Yams")]
@@ -38,6 +40,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The `Warehouse` protocol and its SQLite and BigQuery implementations.
@@ -46,10 +50,10 @@ let package = Package(
             dependencies: [
                 "SluiceCore", "BigQueryAPI",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
-        // Slack wire: request verification, Web API client, console rendering.
+        // Slack wire: request verification, payloads, Web API client, console rendering.
         .target(
             name: "SlackAPI",
             dependencies: [
@@ -57,13 +61,15 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        // Run executor, extractors, scheduler.
+        // Run executor, extractors, scheduler, backfills, digest, progress messages.
         .target(
             name: "Worker",
             dependencies: [
                 "SluiceCore", "StateStore", "Warehouse",
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -76,34 +82,68 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // HTTP surface and long-running services.
+        // Slack delivery: the outbox sender, the App Home publisher, replies, user-group lookups.
+        .target(
+            name: "SlackDelivery",
+            dependencies: [
+                "SluiceCore", "StateStore", "SlackAPI", "Conversation",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The HTTP routes: /healthz, /metrics and Slack's, verified and acknowledged at once.
         .target(
             name: "Server",
             dependencies: [
-                "SluiceCore", "StateStore", "Warehouse", "Worker", "SlackAPI", "Conversation",
+                "SluiceCore", "StateStore", "SlackAPI", "Conversation", "SlackDelivery",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
-        // Composition root: reads configuration, wires concrete types.
+        // The composition root: a process wired from a configuration value; commands and tests call it.
+        .target(
+            name: "SluiceApp",
+            dependencies: [
+                "SluiceCore", "StateStore", "BigQueryAPI", "Warehouse", "SlackAPI", "Worker", "Conversation",
+                "SlackDelivery", "Server",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The executable: parses the command line and runs the composition root.
         .executableTarget(
             name: "Sluice",
             dependencies: [
-                "SluiceCore", "StateStore", "Warehouse", "Worker", "SlackAPI", "Server", "Conversation", "BigQueryAPI",
+                "SluiceApp", "SluiceCore", "StateStore", "Worker", "Conversation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
             name: "SluiceTests",
             dependencies: [
-                "SluiceCore", "StateStore", "Warehouse", "Worker", "SlackAPI", "Server", "BigQueryAPI", "Conversation",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "SluiceCore", "StateStore", "BigQueryAPI", "Warehouse", "SlackAPI", "Worker", "Conversation",
+                "SlackDelivery", "Server", "SluiceApp",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("Fixtures")]
         ),

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Metrics
 import SlackAPI
+import SlackDelivery
 import SluiceCore
 import StateStore
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Conversation
 import Foundation
+import SluiceApp
 import SluiceCore
 
 /// `sluice chat`: a local REPL over the same command router Slack uses, rendered as console text.
@@ -15,16 +16,16 @@ struct ChatCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logs.bootstrap()
-        let wiring: Wiring
+        let wiring: SluiceApplication
         do {
-            wiring = try Wiring.make(environment: try SluiceEnvironment(), logger: logger)
+            wiring = try SluiceApplication.build(try SluiceConfiguration(), logger: logger)
             try await wiring.recoverInterruptedRuns()
-        } catch let error as CLIError {
+        } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
         let me = user ?? wiring.manifest.access.operators.first { $0.hasPrefix("U") || $0.hasPrefix("W") } ?? "cli"
         let requester = Requester(userID: me, channelID: "local")
-        let command = wiring.environment.commandName
+        let command = wiring.configuration.commandName
         print("Sluice chat as \(me). Type `\(command) help`, a button number to press it, or `quit`.")
 
         let lines = Self.standardInputLines()

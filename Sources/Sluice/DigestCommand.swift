@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceApp
 import SluiceCore
 import StateStore
 import Worker
@@ -17,9 +18,8 @@ struct DigestCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logs.bootstrap()
         do {
-            let wiring = try Wiring.make(environment: try SluiceEnvironment(), logger: logger)
-            let service = DigestService(
-                manifest: wiring.manifest, state: wiring.state, warehouse: wiring.warehouse, clock: wiring.clock, logger: logger)
+            let wiring = try SluiceApplication.build(try SluiceConfiguration(), logger: logger)
+            let service = wiring.digest
             guard post else {
                 let started = ContinuousClock.now
                 let report = try await service.report(at: wiring.clock.now)
@@ -42,7 +42,7 @@ struct DigestCommand: AsyncParsableCommand {
             let replies = posting.messages.thread.count
             FileHandle.standardError.write(Data(
                 "Posted the digest to \(posting.channel) (1 message and \(replies) thread repl\(replies == 1 ? "y" : "ies")).\n".utf8))
-        } catch let error as CLIError {
+        } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         } catch let error as StateStoreError {
             throw ValidationError(error.description)
@@ -51,7 +51,7 @@ struct DigestCommand: AsyncParsableCommand {
 
     /// Fails with Slack's reason when a digest message could not be delivered; pending messages are
     /// left to `sluice serve`.
-    private static func confirmDelivery(of posting: DigestPosting, state: SQLiteStateStore) async throws {
+    private static func confirmDelivery(of posting: DigestPosting, state: any StateStore) async throws {
         let ids = posting.outboxIDs
         let entries = try await state.read { reader in try ids.compactMap { try reader.outboxEntry(id: $0) } }
         if let failed = entries.first(where: { $0.state == .failed }) {

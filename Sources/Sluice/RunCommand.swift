@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceApp
 import SluiceCore
 import StateStore
 import Worker
@@ -27,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
         let steps: [StepRecord]
         let consoleMode: Bool
         do {
-            let wiring = try Wiring.make(environment: try SluiceEnvironment(), logger: logger)
+            let wiring = try SluiceApplication.build(try SluiceConfiguration(), logger: logger)
             consoleMode = wiring.slackClient == nil
             try await wiring.recoverInterruptedRuns()
             let request = RunRequest(
@@ -36,7 +37,7 @@ struct RunCommand: AsyncParsableCommand {
             finished = try await wiring.runner.run(request)
             steps = try await wiring.state.read { try $0.steps(runID: finished.id) }
             try await wiring.sender.drain(until: Date().addingTimeInterval(10))
-        } catch let error as CLIError {
+        } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         } catch let error as RunError {
             throw ValidationError(error.message)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SluiceApp
 import SluiceCore
 
 /// `sluice validate [MANIFEST]`: every problem with file, line and column; exit code 1 if any.
@@ -14,9 +15,9 @@ struct ValidateCommand: AsyncParsableCommand {
         let path: String
         let result: Result<Manifest, ManifestErrors>
         do {
-            path = try manifest ?? SluiceEnvironment().manifestPath
-            result = try ManifestLoader.load(path)
-        } catch let error as CLIError {
+            path = try manifest ?? SluiceConfiguration().manifestPath
+            result = try ManifestLoader.load(path, baseDirectory: FileManager.default.currentDirectoryPath)
+        } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
         switch result {

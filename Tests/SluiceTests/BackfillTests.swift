@@ -20,10 +20,9 @@ struct BackfillTests {
             defer { routes.cancel() }
             let before = try await Snapshot(harness, days)
             try harness.raiseTotals(on: Set(days), by: Self.delta)
-            let work = WorkQueue()
 
             // The preview answers at once, with figures that match the warehouse.
-            try await harness.command("backfill shop \(days[0]) \(days[9])", responseURL: slack.responseURL("preview"), work: work)
+            try await harness.command("backfill shop \(days[0]) \(days[9])", responseURL: slack.responseURL("preview"))
             let preview = try #require(try await slack.waitForCallsTo(responseURL: "preview", count: 1).first?.body)
             let text = preview.description
             let pipeline = try #require(harness.manifest.pipeline(named: "shop"))
@@ -51,17 +50,17 @@ struct BackfillTests {
             // A bystander may not confirm; Cancel discards the preview. Neither starts anything.
             try await harness.press(
                 BackfillMessages.Action.confirm, value: value, user: BackfillHarness.bystanderID,
-                responseURL: slack.responseURL("refused"), work: work)
+                responseURL: slack.responseURL("refused"))
             #expect(try await slack.waitForCallsTo(responseURL: "refused", count: 1).first?.body.description.contains("only operators") == true)
-            try await harness.press(BackfillMessages.Action.discard, value: value, responseURL: slack.responseURL("discard"), work: work)
+            try await harness.press(BackfillMessages.Action.discard, value: value, responseURL: slack.responseURL("discard"))
             #expect(try await slack.waitForCallsTo(responseURL: "discard", count: 1).first?.body.description.contains("discarded") == true)
             #expect(try await harness.state.read { try $0.backfills(pipeline: nil, limit: 5) }.isEmpty)
 
             // Confirm starts it; it runs one day at a time to the end.
-            try await harness.press(BackfillMessages.Action.confirm, value: value, responseURL: slack.responseURL("confirm"), work: work)
+            try await harness.press(BackfillMessages.Action.confirm, value: value, responseURL: slack.responseURL("confirm"))
             let confirmed = try #require(try await slack.waitForCallsTo(responseURL: "confirm", count: 1).first?.body)
             #expect(confirmed.description.contains("Backfill 1 of `shop` started: 10 days"))
-            try await harness.finish(work)
+            try await harness.finish()
 
             let backfill = try #require(try await harness.state.read { try $0.backfill(id: 1) })
             #expect(backfill.state == .succeeded)
@@ -116,17 +115,12 @@ struct BackfillTests {
             let before = try await Snapshot(harness, days)
             try harness.raiseTotals(on: Set(days), by: Self.delta)
             harness.gate.hold(days[3])
-            let work = WorkQueue()
 
-            try await harness.command("backfill shop \(days[0]) \(days[9])", responseURL: slack.responseURL("preview"), work: work)
+            try await harness.command("backfill shop \(days[0]) \(days[9])", responseURL: slack.responseURL("preview"))
             let preview = try #require(try await slack.waitForCallsTo(responseURL: "preview", count: 1).first?.body)
             let value = try #require(preview.buttonValue(BackfillMessages.Action.confirm))
-            try await harness.press(BackfillMessages.Action.confirm, value: value, responseURL: slack.responseURL("confirm"), work: work)
+            try await harness.press(BackfillMessages.Action.confirm, value: value, responseURL: slack.responseURL("confirm"))
             _ = try await slack.waitForCallsTo(responseURL: "confirm", count: 1)
-            let execution = Task {
-                work.finish()
-                await work.run()
-            }
 
             // Days 1–3 are done and day 4 is loading: press Cancel on the progress message.
             try await harness.gate.waitForArrival(of: days[3])
@@ -136,14 +130,13 @@ struct BackfillTests {
             let cancelValue = try #require(running.blocks.buttonValue(BackfillMessages.Action.cancel))
             try await harness.press(
                 BackfillMessages.Action.cancel, value: cancelValue, user: BackfillHarness.bystanderID,
-                responseURL: slack.responseURL("cancel-refused"), work: work)
+                responseURL: slack.responseURL("cancel-refused"))
             #expect(try await slack.waitForCallsTo(responseURL: "cancel-refused", count: 1).first?.body.description.contains("only operators") == true)
-            try await harness.press(BackfillMessages.Action.cancel, value: cancelValue, responseURL: slack.responseURL("cancel"), work: work)
+            try await harness.press(BackfillMessages.Action.cancel, value: cancelValue, responseURL: slack.responseURL("cancel"))
             let cancelReply = try #require(try await slack.waitForCallsTo(responseURL: "cancel", count: 1).first?.body)
             #expect(cancelReply.description.contains("stops once \(days[3]) is replaced"))
             harness.gate.open()
-            await execution.value
-            try await harness.sender.deliverDue()
+            try await harness.finish()
 
             // It stopped between days: the day in progress finished, nothing after it ran.
             let cancelled = try #require(try await harness.state.read { try $0.backfill(id: 1) })
@@ -166,11 +159,10 @@ struct BackfillTests {
             let resumeValue = try #require(stopped.blocks.buttonValue(BackfillMessages.Action.resume))
 
             // Resume continues from day 5; days 1–4 are not redone.
-            let resumeWork = WorkQueue()
-            try await harness.press(BackfillMessages.Action.resume, value: resumeValue, responseURL: slack.responseURL("resume"), work: resumeWork)
+            try await harness.press(BackfillMessages.Action.resume, value: resumeValue, responseURL: slack.responseURL("resume"))
             let resumed = try #require(try await slack.waitForCallsTo(responseURL: "resume", count: 1).first?.body)
             #expect(resumed.description.contains("resumed from \(days[4])"))
-            try await harness.finish(resumeWork)
+            try await harness.finish()
 
             let finished = try #require(try await harness.state.read { try $0.backfill(id: 1) })
             #expect(finished.state == .succeeded)
@@ -234,16 +226,15 @@ struct BackfillTests {
             let original = try #require(await slack.topLevelMessages(in: Self.channel).first)
 
             // The same command offers to resume it from day 5.
-            let work = WorkQueue()
-            try await harness.command("backfill shop \(days[0]) \(days[9])", responseURL: slack.responseURL("preview"), work: work)
+            try await harness.command("backfill shop \(days[0]) \(days[9])", responseURL: slack.responseURL("preview"))
             let preview = try #require(try await slack.waitForCallsTo(responseURL: "preview", count: 1).first?.body)
             #expect(preview.description.contains("Resumes backfill \(crashed.id)*, interrupted"))
             #expect(preview.description.contains("4 of 10 days already replaced; continues from \(days[4]) (6 days left)"))
             let value = try #require(preview.buttonValue(BackfillMessages.Action.confirm))
-            try await harness.press(BackfillMessages.Action.confirm, value: value, responseURL: slack.responseURL("confirm"), work: work)
+            try await harness.press(BackfillMessages.Action.confirm, value: value, responseURL: slack.responseURL("confirm"))
             let confirmed = try #require(try await slack.waitForCallsTo(responseURL: "confirm", count: 1).first?.body)
             #expect(confirmed.description.contains("Backfill \(crashed.id) of `shop` resumed from \(days[4]): 6 of 10 days left"))
-            try await harness.finish(work)
+            try await harness.finish()
 
             let finished = try #require(try await harness.state.read { try $0.backfill(id: crashed.id) })
             #expect(finished.state == .succeeded)
@@ -278,19 +269,18 @@ struct BackfillTests {
             let routes = harness.routeTask()
             defer { routes.cancel() }
 
-            let work = WorkQueue()
 
             // A backfill needs the tables it keeps: before the first run it is refused, and audited.
             let day = try harness.orderDays()[20]
-            try await harness.command("backfill shop \(day) \(day)", responseURL: slack.responseURL("too-early"), work: work)
+            try await harness.command("backfill shop \(day) \(day)", responseURL: slack.responseURL("too-early"))
             let refused = try #require(try await slack.waitForCallsTo(responseURL: "too-early", count: 1).first?.body.description)
             #expect(refused.contains("`raw.customers`, `raw.products`, `raw.order_items`, `staging.stg_customers`"))
             #expect(refused.contains("Run the pipeline once with `/sluice run shop`, then backfill."))
             #expect(try await harness.state.read { try $0.auditLog(limit: 5) }.first { $0.action == "backfill.preview" }?.outcome == "failed")
 
-            try await harness.command("run shop", responseURL: slack.responseURL("run"), work: work)
+            try await harness.command("run shop", responseURL: slack.responseURL("run"))
             #expect(try await slack.waitForCallsTo(responseURL: "run", count: 1).first?.body.description.contains("Started `shop` run 1") == true)
-            try await harness.finish(work)
+            try await harness.finish()
 
             let run = try #require(try await harness.state.read { try $0.run(id: 1) })
             #expect(run.state == .succeeded)
@@ -305,10 +295,9 @@ struct BackfillTests {
             #expect(progress.blocks.description.contains("\(steps.count)/\(steps.count) steps"))
             #expect(progress.blocks.description.contains("run 1 succeeded* in \(Format.duration(run.duration ?? -1))"))
 
-            let rerunWork = WorkQueue()
-            try await harness.command("rerun 1", responseURL: slack.responseURL("rerun"), work: rerunWork)
+            try await harness.command("rerun 1", responseURL: slack.responseURL("rerun"))
             #expect(try await slack.waitForCallsTo(responseURL: "rerun", count: 1).first?.body.description.contains("as run 2") == true)
-            try await harness.finish(rerunWork)
+            try await harness.finish()
             top = await slack.topLevelMessages(in: Self.channel)
             #expect(top.count == 2)
             #expect(top.last?.text == "Progress of shop run 2: succeeded")

@@ -12,9 +12,7 @@ struct ServerTests {
         let workspace = try Workspace()
         let registry = PrometheusCollectorRegistry()
         registry.makeCounter(name: "sluice_runs_total", labels: [("pipeline", "shop"), ("state", "succeeded")]).increment()
-        let app = buildApplication(
-            router: buildRouter(state: try workspace.stateStore(), metrics: registry),
-            address: ServerAddress(host: "127.0.0.1", port: 0), services: [], logger: Logger(label: "test"))
+        let app = Application(router: buildRouter(state: try workspace.stateStore(), metrics: registry))
         try await app.test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)

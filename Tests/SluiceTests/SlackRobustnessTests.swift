@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import Server
 import SlackAPI
+import SlackDelivery
 import SluiceCore
 import StateStore
 import Testing

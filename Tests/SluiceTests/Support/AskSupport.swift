@@ -8,6 +8,7 @@ import Logging
 import NIOCore
 import Prometheus
 import Server
+import SluiceApp
 import SlackAPI
 import SluiceCore
 import StateStore
@@ -19,19 +20,21 @@ import Worker
 /// server against a fake Slack: state store, SQLite warehouse on the test clock, runner, the
 /// conversation and the `/slack/*` routes. For the question commands: freshness, volume, cost.
 struct AskHarness: Sendable {
-    static let signingSecret = "8f742231b10e8888abcd99yyyzzz85a5"
+    static let signingSecret = SlackSigning.exampleSecret
     static let askerID = "U0ASKER"
     static let form = "application/x-www-form-urlencoded"
 
     let workspace: Workspace
-    let manifest: Manifest
-    let state: SQLiteStateStore
-    let warehouse: SQLiteWarehouse
-    let runner: PipelineRunner
-    let work: WorkQueue
-    let conversation: Conversation
+    let sluice: SluiceApplication
     let surface: SlackSurface
     let clock: TestClock
+
+    var manifest: Manifest { sluice.manifest }
+    var state: SQLiteStateStore { sluice.state }
+    var warehouse: any Warehouse { sluice.warehouse }
+    var runner: PipelineRunner { sluice.runner }
+    var work: WorkQueue { sluice.work }
+    var conversation: Conversation { sluice.conversation }
 
     init(slack: FakeSlackWebAPI, orders: Int = 2_000) throws {
         let workspace = try Workspace()
@@ -40,19 +43,9 @@ struct AskHarness: Sendable {
         try? FileManager.default.removeItem(atPath: workspace.path("manifest/demo"))
         clock = TestClock()
         try DemoData.write(orders: orders, to: workspace.path("manifest/demo"), endingAt: clock.now)
-        manifest = try workspace.manifest(try String(contentsOfFile: workspace.path("manifest/sluice.yml"), encoding: .utf8))
-        state = try workspace.stateStore()
-        let logger = Logger(label: "test")
-        guard case let .sqlite(path) = manifest.warehouse else { throw AskSetupError("the demo manifest is not on SQLite") }
-        warehouse = try SQLiteWarehouse(directory: manifest.resolve(path), clock: clock)
-        runner = PipelineRunner(manifest: manifest, state: state, warehouse: warehouse, clock: clock, logger: logger)
-        work = WorkQueue()
-        conversation = Conversation(manifest: manifest, state: state, runner: runner, work: work, clock: clock, logger: logger)
-        let client = SlackWebClient(token: FakeSlackWebAPI.defaultToken, baseURL: slack.baseURL, logger: logger)
-        surface = SlackSurface(
-            verifier: SlackRequestVerifier(signingSecret: Self.signingSecret), conversation: conversation,
-            replies: SlackReplyChannel(client: client, logger: logger), state: state, work: work,
-            botUserID: FakeSlackWebAPI.botUserID, clock: clock, logger: logger)
+        sluice = try workspace.application(manifestPath: "manifest/sluice.yml", slack: slack, clock: clock)
+        guard case .sqlite = sluice.manifest.warehouse else { throw AskSetupError("the demo manifest is not on SQLite") }
+        surface = sluice.slackSurface(botUserID: FakeSlackWebAPI.botUserID)
     }
 
     /// Runs `shop` once; fails the test unless it succeeded.
@@ -69,9 +62,7 @@ struct AskHarness: Sendable {
     func ask(_ text: String, slack: FakeSlackWebAPI) async throws -> AskReply {
         let id = "ask-\(UUID().uuidString)"
         let body = SlackHarness.commandBody(text, user: Self.askerID, responseURL: slack.responseURL(id))
-        let router = buildRouter(state: state, metrics: PrometheusCollectorRegistry())
-        addSlackRoutes(to: router, surface: surface)
-        let status = try await Application(router: router).test(.router) { client in
+        let status = try await Application(router: sluice.router(surface: surface)).test(.router) { client in
             try await client.execute(
                 uri: "/slack/commands", method: .post, headers: signedHeaders(body), body: ByteBuffer(string: body)) { $0.status }
         }

@@ -8,6 +8,8 @@ import Logging
 import NIOCore
 import Prometheus
 import Server
+import SlackDelivery
+import SluiceApp
 import SlackAPI
 import SluiceCore
 import StateStore
@@ -104,7 +106,7 @@ final class DayGate: Sendable {
 
 /// The SQLite warehouse with a `DayGate` in front of its loads.
 struct GatedWarehouse: Warehouse {
-    let base: SQLiteWarehouse
+    let base: any Warehouse
     let gate: DayGate
 
     var dialect: SQLDialect { base.dialect }
@@ -139,12 +141,12 @@ struct GatedWarehouse: Warehouse {
     }
 }
 
-/// The demo `shop` pipeline in a temp workspace, wired like the server against a fake Slack: real
-/// routes, state store, SQLite warehouse (behind a `DayGate`), runner and outbox sender. Requests
-/// are signed HTTP requests; what the conversation starts in the background (runs, backfills) goes
-/// to a work queue the test drains with `finish(_:)`, so a test knows when it is done.
+/// The demo `shop` pipeline in a temp workspace, wired by the composition root against a fake
+/// Slack, with a `DayGate` in front of the warehouse's loads. Requests are signed HTTP requests;
+/// what they start in the background (runs, backfills) goes to the application's work queue, kept
+/// running by `routeTask()`; `finish()` waits for all of it to end, so a test knows when it is done.
 struct BackfillHarness: Sendable {
-    static let signingSecret = "8f742231b10e8888abcd99yyyzzz85a5"
+    static let signingSecret = SlackSigning.exampleSecret
     /// The demo manifest's operator.
     static let operatorID = "U0123ABCD"
     static let bystanderID = "U0BYSTANDER"
@@ -153,17 +155,15 @@ struct BackfillHarness: Sendable {
     static let form = "application/x-www-form-urlencoded"
 
     let workspace: Workspace
-    let manifest: Manifest
-    let state: SQLiteStateStore
-    let warehouse: GatedWarehouse
-    let runner: PipelineRunner
-    let sender: OutboxSender
+    let sluice: SluiceApplication
     let clock: TickingClock
     let gate: DayGate
-    let client: SlackWebClient
-    /// Work of the HTTP routes (command handling, button presses); keep it running with `routeTask()`.
-    let routeWork = WorkQueue()
-    let logger = Logger(label: "test")
+
+    var manifest: Manifest { sluice.manifest }
+    var state: SQLiteStateStore { sluice.state }
+    var warehouse: any Warehouse { sluice.warehouse }
+    var runner: PipelineRunner { sluice.runner }
+    var sender: OutboxSender { sluice.sender }
 
     init(slack: FakeSlackWebAPI) throws {
         let workspace = try Workspace()
@@ -172,47 +172,37 @@ struct BackfillHarness: Sendable {
         try? FileManager.default.removeItem(atPath: workspace.path("manifest/demo"))
         clock = TickingClock()
         try DemoData.write(orders: 2_000, to: workspace.path("manifest/demo"), endingAt: clock.now)
-        manifest = try workspace.manifest(try String(contentsOfFile: workspace.path("manifest/sluice.yml"), encoding: .utf8))
-        state = try workspace.stateStore()
-        gate = DayGate()
-        warehouse = GatedWarehouse(base: try SQLiteWarehouse(directory: manifest.resolve(".sluice/warehouse")), gate: gate)
-        runner = PipelineRunner(manifest: manifest, state: state, warehouse: warehouse, clock: clock, logger: logger)
-        client = SlackWebClient(token: FakeSlackWebAPI.defaultToken, baseURL: slack.baseURL, logger: logger)
-        sender = OutboxSender(state: state, messenger: client, clock: clock, logger: logger, channelInterval: 0)
+        let gate = DayGate()
+        self.gate = gate
+        sluice = try workspace.application(manifestPath: "manifest/sluice.yml", slack: slack, clock: clock) { manifest, configuration, clock, logger in
+            GatedWarehouse(base: try SluiceDependencies.openWarehouse(manifest, configuration, clock, logger), gate: gate)
+        }
     }
 
-    /// Runs the route work until the returned task is cancelled.
+    /// Runs the application's work queue until the returned task is cancelled.
     func routeTask() -> Task<Void, Never> {
-        let work = routeWork
+        let work = sluice.work
         return Task { await work.run() }
     }
 
-    /// The routes, with a conversation whose background work (runs, backfills) goes to `work`.
-    func application(work: WorkQueue) -> some ApplicationProtocol {
-        let conversation = Conversation(manifest: manifest, state: state, runner: runner, work: work, clock: clock, logger: logger)
-        let surface = SlackSurface(
-            verifier: SlackRequestVerifier(signingSecret: Self.signingSecret), conversation: conversation,
-            replies: SlackReplyChannel(client: client, logger: logger), state: state, work: routeWork,
-            botUserID: FakeSlackWebAPI.botUserID, clock: clock, logger: logger)
-        let router = buildRouter(state: state, metrics: PrometheusCollectorRegistry())
-        addSlackRoutes(to: router, surface: surface)
-        return Application(router: router)
+    /// The routes, as the server serves them.
+    func application() -> some ApplicationProtocol {
+        Application(router: sluice.router(surface: sluice.slackSurface(botUserID: FakeSlackWebAPI.botUserID)))
     }
 
     /// Types `/sluice TEXT` in `channel`; the reply arrives at the response URL.
-    func command(_ text: String, user: String = operatorID, responseURL: String, work: WorkQueue) async throws {
-        try await post("/slack/commands", Self.commandBody(text, user: user, responseURL: responseURL), work: work)
+    func command(_ text: String, user: String = operatorID, responseURL: String) async throws {
+        try await post("/slack/commands", Self.commandBody(text, user: user, responseURL: responseURL))
     }
 
     /// Presses a button in `channel`; the reply arrives at the response URL.
-    func press(_ actionID: String, value: String, user: String = operatorID, responseURL: String, work: WorkQueue) async throws {
-        try await post("/slack/interactions", Self.actionBody(actionID: actionID, value: value, user: user, responseURL: responseURL), work: work)
+    func press(_ actionID: String, value: String, user: String = operatorID, responseURL: String) async throws {
+        try await post("/slack/interactions", Self.actionBody(actionID: actionID, value: value, user: user, responseURL: responseURL))
     }
 
-    /// Executes everything `work` was given (and what that gives it) to the end, then delivers the outbox.
-    func finish(_ work: WorkQueue) async throws {
-        work.finish()
-        await work.run()
+    /// Waits until everything the requests started (and what that started) has ended, then delivers the outbox.
+    func finish() async throws {
+        await sluice.work.idle()
         try await sender.deliverDue()
     }
 
@@ -271,8 +261,8 @@ struct BackfillHarness: Sendable {
         return (header, Array(lines.dropFirst()))
     }
 
-    private func post(_ uri: String, _ body: String, work: WorkQueue) async throws {
-        try await application(work: work).test(.router) { client in
+    private func post(_ uri: String, _ body: String) async throws {
+        try await application().test(.router) { client in
             let status = try await client.execute(
                 uri: uri, method: .post, headers: signedHeaders(body), body: ByteBuffer(string: body)) { $0.status }
             #expect(status == .ok, "\(uri) answered \(status)")

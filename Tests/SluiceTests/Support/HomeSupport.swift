@@ -6,6 +6,8 @@ import Hummingbird
 import Logging
 import Prometheus
 import Server
+import SlackDelivery
+import SluiceApp
 import SlackAPI
 import SluiceCore
 import StateStore
@@ -13,7 +15,7 @@ import Testing
 import Warehouse
 import Worker
 
-/// The real server pieces wired against a fake Slack, with an App Home publisher on the surface: a
+/// The composition root wired against a fake Slack, with its App Home publisher on the surface: a
 /// scheduled pipeline `mini` whose not-null check fails (an open alert) and whose freshness check
 /// passes (its newest `updated_at` is an hour old at the test clock's start).
 struct HomeHarness: Sendable {
@@ -23,17 +25,19 @@ struct HomeHarness: Sendable {
     static let channel = "#alerts"
 
     let workspace: Workspace
-    let manifest: Manifest
-    let state: SQLiteStateStore
-    let runner: PipelineRunner
-    let sender: OutboxSender
-    let work: WorkQueue
+    let sluice: SluiceApplication
     let client: SlackWebClient
     let publisher: HomePublisher
     let surface: SlackSurface
     let clock: TestClock
     /// Replies to button presses, in the order they were delivered.
     let replies: AsyncStream<CommandReply>
+
+    var manifest: Manifest { sluice.manifest }
+    var state: SQLiteStateStore { sluice.state }
+    var runner: PipelineRunner { sluice.runner }
+    var sender: OutboxSender { sluice.sender }
+    var work: WorkQueue { sluice.work }
 
     static func manifestYAML() -> String {
         """
@@ -67,22 +71,19 @@ struct HomeHarness: Sendable {
         try workspace.write(
             "data/orders.csv",
             "id,amount,customer,updated_at\n1,10,,2026-11-18 09:30:00\n2,20,bob,2026-11-18 10:00:00\n")
-        manifest = try workspace.manifest(Self.manifestYAML())
+        try workspace.write("sluice.yml", Self.manifestYAML())
         clock = TestClock()
-        state = try workspace.stateStore()
-        let logger = Logger(label: "test")
-        runner = PipelineRunner(manifest: manifest, state: state, warehouse: try workspace.warehouse(), clock: clock, logger: logger)
-        client = SlackWebClient(token: FakeSlackWebAPI.defaultToken, baseURL: slack.baseURL, logger: logger)
-        sender = OutboxSender(state: state, messenger: client, clock: clock, logger: logger, channelInterval: 0)
-        work = WorkQueue()
-        publisher = HomePublisher(manifest: manifest, state: state, client: client, clock: clock, logger: logger)
-        let conversation = Conversation(manifest: manifest, state: state, runner: runner, work: work, clock: clock, logger: logger)
+        sluice = try workspace.application(slack: slack, clock: clock)
+        guard let client = sluice.slackClient, let publisher = sluice.home else {
+            throw AskSetupError("the harness is not in Slack mode")
+        }
+        self.client = client
+        self.publisher = publisher
         let (replies, continuation) = AsyncStream.makeStream(of: CommandReply.self)
         self.replies = replies
-        surface = SlackSurface(
-            verifier: SlackRequestVerifier(signingSecret: SlackHarness.signingSecret), conversation: conversation,
-            replies: RecordingReplyChannel(inner: SlackReplyChannel(client: client, logger: logger), continuation: continuation),
-            state: state, work: work, botUserID: FakeSlackWebAPI.botUserID, clock: clock, logger: logger, home: publisher)
+        var surface = sluice.slackSurface(botUserID: FakeSlackWebAPI.botUserID)
+        surface.replies = RecordingReplyChannel(inner: surface.replies, continuation: continuation)
+        self.surface = surface
     }
 
     /// A second publisher over the same state store, as after a restart.
@@ -92,9 +93,7 @@ struct HomeHarness: Sendable {
 
     /// The routes as an application, for `app.test(.router)`.
     func application() -> some ApplicationProtocol {
-        let router = buildRouter(state: state, metrics: PrometheusCollectorRegistry())
-        addSlackRoutes(to: router, surface: surface)
-        return Application(router: router)
+        Application(router: sluice.router(surface: surface))
     }
 
     /// Runs the pipeline once and delivers what it enqueued.

@@ -6,28 +6,32 @@ import Hummingbird
 import Logging
 import Prometheus
 import Server
+import SlackDelivery
+import SluiceApp
 import SlackAPI
 import SluiceCore
 import StateStore
 import Warehouse
 import Worker
 
-/// The real server pieces wired against a fake Slack: state store, SQLite warehouse, runner, outbox
-/// sender over `SlackWebClient`, the conversation and the `/slack/*` routes.
+/// The composition root wired against a fake Slack (`Workspace.application`): state store, SQLite
+/// warehouse, runner, outbox sender over `SlackWebClient`, the conversation and the `/slack/*` routes.
 struct SlackHarness: Sendable {
-    static let signingSecret = "8f742231b10e8888abcd99yyyzzz85a5"
+    static let signingSecret = SlackSigning.exampleSecret
     static let operatorID = "U0OPERATOR"
     static let bystanderID = "U0BYSTANDER"
     static let channel = "#alerts"
 
     let workspace: Workspace
-    let manifest: Manifest
-    let state: SQLiteStateStore
-    let runner: PipelineRunner
-    let sender: OutboxSender
-    let work: WorkQueue
+    let sluice: SluiceApplication
     let surface: SlackSurface
     let clock: TestClock
+
+    var manifest: Manifest { sluice.manifest }
+    var state: SQLiteStateStore { sluice.state }
+    var runner: PipelineRunner { sluice.runner }
+    var sender: OutboxSender { sluice.sender }
+    var work: WorkQueue { sluice.work }
 
     /// A pipeline `mini`: one CSV (`customer` may be empty → the not_null check fails) and one model.
     static func miniManifest() -> String {
@@ -58,27 +62,15 @@ struct SlackHarness: Sendable {
         self.workspace = workspace
         try workspace.write("models/totals.sql", "select count(*) as orders, sum(amount) as revenue from raw.orders")
         try workspace.write("data/orders.csv", "id,amount,customer\n1,10,\n2,20,bob\n")
-        manifest = try workspace.manifest(Self.miniManifest())
+        try workspace.write("sluice.yml", Self.miniManifest())
         clock = TestClock()
-        state = try workspace.stateStore()
-        let logger = Logger(label: "test")
-        runner = PipelineRunner(manifest: manifest, state: state, warehouse: try workspace.warehouse(), clock: clock, logger: logger)
-        let client = SlackWebClient(token: FakeSlackWebAPI.defaultToken, baseURL: slack.baseURL, logger: logger)
-        sender = OutboxSender(state: state, messenger: client, clock: clock, logger: logger, channelInterval: 0)
-        work = WorkQueue()
-        let conversation = Conversation(
-            manifest: manifest, state: state, runner: runner, work: work, clock: clock, logger: logger)
-        surface = SlackSurface(
-            verifier: SlackRequestVerifier(signingSecret: Self.signingSecret), conversation: conversation,
-            replies: SlackReplyChannel(client: client, logger: logger), state: state, work: work,
-            botUserID: FakeSlackWebAPI.botUserID, clock: clock, logger: logger)
+        sluice = try workspace.application(slack: slack, clock: clock)
+        surface = sluice.slackSurface(botUserID: FakeSlackWebAPI.botUserID)
     }
 
     /// The routes as an application, for `app.test(.router)`.
     func application() -> some ApplicationProtocol {
-        let router = buildRouter(state: state, metrics: PrometheusCollectorRegistry())
-        addSlackRoutes(to: router, surface: surface)
-        return Application(router: router)
+        Application(router: sluice.router(surface: surface))
     }
 
     /// Runs the pipeline once and delivers what it enqueued.
