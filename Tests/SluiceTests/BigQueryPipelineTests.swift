@@ -43,8 +43,84 @@ struct BigQueryPipelineTests {
             uploads: UploadOptions(multipartLimit: 256 * 1024, chunkSize: 256 * 1024), logger: logger)
     }
 
-    static func count(_ fake: FakeBigQuery, _ sql: String) throws -> Int {
-        Int(try fake.rows(sql).first?.first.flatMap { $0 } ?? "") ?? -1
+    /// `YYYYMMDD` of a day.
+    static func compact(_ day: String) -> String { day.replacingOccurrences(of: "-", with: "") }
+
+    /// Where the first job matching `predicate` is among `jobs` (-1: nowhere).
+    static func position(_ jobs: [FakeJob], _ predicate: (FakeJob) -> Bool) -> Int {
+        jobs.firstIndex(where: predicate) ?? -1
+    }
+
+    /// The `order_date`s of a load's rows, each with its number of rows.
+    static func ordersPerDay(_ job: FakeJob) -> [String: Int] {
+        job.rows.reduce(into: [:]) { counts, row in counts[row["order_date"] as? String ?? "", default: 0] += 1 }
+    }
+
+    /// What the first run sent: datasets, retries, the jobs in their order, labels, byte caps and
+    /// bytes billed. Returns the staged orders per day.
+    static func expectTheWire(
+        of first: RunRecord, steps: [StepRecord], fake: FakeBigQuery, manifest: Manifest, workspace: Workspace
+    ) throws -> [String: Int] {
+        #expect(steps.count == 4 + 8 + 12)
+        #expect(fake.datasetNames == ["raw", "staging", "mart"])
+        #expect(fake.requests(.datasetsInsert).map(\.status) == [200, 409, 200], "mart and staging created, raw already there")
+
+        // Retries: the failed job ran again under a new id; 503 and 429 were retried.
+        let failed = fake.jobs.filter { $0.errorReason != nil }
+        #expect(failed.map(\.errorReason) == ["backendError"])
+        #expect(fake.jobs.contains { $0.sql == failed.first?.sql && $0.errorReason == nil && $0.id != failed.first?.id }, "the failed job was run again")
+        #expect(fake.requests(.tablesGet).contains { $0.status == 503 })
+        #expect(fake.requests(.uploadMultipart).contains { $0.status == 429 })
+
+        // The jobs, in an order that respects what each step reads.
+        let done = fake.jobs.filter { $0.errorReason == nil }
+        let staging = "raw._sluice_stage_orders_\(first.id)"
+        let loads = done.filter { $0.type == "LOAD" }
+        #expect(Set(loads.compactMap(\.destination)) == ["raw.customers", "raw.products", "raw.order_items", staging])
+        let staged = try #require(loads.first { $0.destination == staging })
+        #expect(staged.outputRows == 2_000 && staged.writeDisposition == "WRITE_TRUNCATE")
+        let merges = done.filter { $0.sql?.hasPrefix("MERGE `raw.orders` AS T") == true }
+        #expect(merges.count == 1 && merges.first?.sql?.contains("FROM `\(staging)`") == true)
+        #expect(!done.contains { $0.sql?.hasPrefix("CREATE TABLE") == true }, "raw.orders exists: no CREATE")
+        #expect(fake.requests(.tablesDelete).map { "\($0.path) \($0.status)" } == ["/bigquery/v2/projects/sluice-test/datasets/raw/tables/_sluice_stage_orders_\(first.id) 204"])
+        let merge = Self.position(done) { $0.sql?.hasPrefix("MERGE `raw.orders`") == true }
+        #expect(Self.position(done) { $0.destination == staging } < merge)
+        #expect(merge < Self.position(done) { $0.destination == "staging.stg_orders" })
+        #expect(Self.position(done) { $0.destination == "staging.stg_orders" } < Self.position(done) { $0.destination == "mart.daily_sales" })
+        #expect(Self.position(done) { $0.destination == "staging.stg_orders" } < Self.position(done) { $0.labels["sluice_step"] == "check_not_null_stg_orders_order_id" })
+        let models = done.filter { $0.type == "QUERY" && $0.destination != nil }
+        #expect(Set(models.compactMap(\.destination)) == Set(manifest.pipelines.flatMap(\.models).map(\.name.description)))
+        #expect(models.count == 8 && models.allSatisfy { $0.writeDisposition == "WRITE_TRUNCATE" && $0.createDisposition == "CREATE_IF_NEEDED" })
+        let stgOrders = try String(contentsOfFile: workspace.path("manifest/models/staging/stg_orders.sql"), encoding: .utf8)
+        #expect(models.first { $0.destination == "staging.stg_orders" }?.sql == stgOrders.trimmingCharacters(in: .whitespacesAndNewlines))
+
+        // Labels and the byte cap on every job; bytes billed recorded on the steps.
+        let queries = fake.jobs.filter { $0.type == "QUERY" }
+        #expect(queries.allSatisfy { $0.maximumBytesBilled == manifest.cost.maximumBytesBilled })
+        let runJobs = fake.jobs.filter { $0.labels["sluice_run"] != nil }
+        #expect(runJobs.allSatisfy { $0.labels["sluice_pipeline"] == "shop" && $0.labels["sluice_run"] == String(first.id) && $0.labels.count == 3 })
+        #expect(Set(runJobs.compactMap { $0.labels["sluice_step"] }).isSuperset(of: ["model_mart_daily_sales", "load_raw_orders", "check_negative_totals"]))
+        let outside = fake.jobs.filter { $0.labels["sluice_run"] == nil }.compactMap { $0.labels["sluice_step"] }
+        #expect(outside.sorted() == ["freshness_raw_orders", "volume_raw_orders"], "metadata reads belong to no run")
+        #expect(fake.jobs.contains { $0.labels["sluice_step"] == "volume_raw_orders" && $0.sql?.contains("INFORMATION_SCHEMA.PARTITIONS") == true })
+        let billed = Dictionary(steps.map { ($0.stepID, $0.bytesBilled) }, uniquingKeysWith: { first, _ in first })
+        let minimum: Int64 = 10 * 1_048_576
+        #expect(billed["model:mart.daily_sales"] == minimum)
+        #expect(billed["load:raw.orders"] == minimum, "the MERGE is billed, the load is not")
+        #expect(billed["load:raw.customers"] == 0)
+
+        return ordersPerDay(staged)
+    }
+
+    /// What the backfill sent: one WRITE_TRUNCATE load per asked day into its partition.
+    static func expectTheBackfillWire(of refill: RunRecord, days backfill: [String], fake: FakeBigQuery, ordersPerDay byDay: [String: Int]) {
+        let decorated = fake.jobs.filter { $0.destination?.hasPrefix("raw.orders") == true }
+        #expect(decorated.map(\.destination) == backfill.map { "raw.orders$" + compact($0) })
+        #expect(decorated.allSatisfy { $0.writeDisposition == "WRITE_TRUNCATE" && $0.partitionField == "order_date" })
+        #expect(decorated.allSatisfy { $0.labels["sluice_run"] == String(refill.id) })
+        #expect(decorated.map(ordersPerDay) == backfill.map { [$0: byDay[$0] ?? -1] }, "each day's orders, all of them, and no other day's")
+        #expect(!fake.jobs.contains { $0.sql?.hasPrefix("MERGE `raw.orders`") == true } && fake.requests(.tablesDelete).isEmpty, "no staging, no merge")
+        #expect(fake.jobs.contains { $0.destination == "mart.daily_sales" }, "what reads raw.orders is rebuilt")
     }
 
     @Test func theShopPipelineRunsEndToEndIncludingARetriedJobAndAThreeDayBackfill() async throws {
@@ -55,6 +131,15 @@ struct BigQueryPipelineTests {
             let state = try workspace.stateStore()
             let warehouse = Self.warehouse(fake, manifest: manifest, clock: clock)
             let runner = PipelineRunner(manifest: manifest, state: state, warehouse: warehouse, clock: clock, logger: Self.logger)
+            // What the fake is told: every query processes a little (so it bills BigQuery's 10 MiB
+            // minimum), raw.orders exists day-partitioned (freshness and volume read its metadata),
+            // and its newest updated_at is an hour old. Everything else answers no rows.
+            fake.respond { _ in FakeAnswer(bytesProcessed: 1) }
+            fake.setTable("raw", "orders", fields: [
+                FakeField(name: "order_id", type: "INT64"), FakeField(name: "order_date", type: "DATE"), FakeField(name: "updated_at", type: "TIMESTAMP"),
+            ], partitionField: "order_date", numRows: 2_000)
+            fake.respond(toQueryContaining: "SELECT MAX(`updated_at`)", with: FakeAnswer(
+                fields: [FakeField(name: "newest", type: "TIMESTAMP")], rows: [[FakeAnswer.micros(clock.now.addingTimeInterval(-3_600))]], bytesProcessed: 1))
             fake.inject(.backendErrorJob, on: .jobsInsert)
             fake.inject(.unavailable, on: .tablesGet)
             fake.inject(.tooManyRequests, on: .uploadMultipart)
@@ -63,61 +148,17 @@ struct BigQueryPipelineTests {
             let first = try await runner.run(RunRequest(pipeline: "shop", trigger: .manual, requestedBy: "test", costConfirmed: true))
             let steps = try await state.read { try $0.steps(runID: first.id) }
             #expect(first.state == .succeeded, "failed steps: \(steps.filter { $0.state != .succeeded }.map { "\($0.stepID): \($0.error ?? "")" })")
-            #expect(steps.count == 4 + 8 + 12)
-            #expect(fake.datasetNames == ["raw", "staging", "mart"])
-            #expect(try Self.count(fake, "select count(*) from raw.orders") == 2_000)
-            let martOrders = try Self.count(fake, "select sum(orders) from mart.daily_sales")
-            #expect(martOrders > 0)
-            #expect(martOrders == (try Self.count(fake, "select count(*) from staging.stg_orders where status != 'cancelled'")))
-            #expect(try Self.count(fake, "select count(*) from mart.orders_by_state") > 0)
-            #expect(fake.table("raw", "orders")?.partitionField == "order_date")
+            let byDay = try Self.expectTheWire(of: first, steps: steps, fake: fake, manifest: manifest, workspace: workspace)
 
-            let failed = fake.jobs.filter { $0.errorReason != nil }
-            #expect(failed.map(\.errorReason) == ["backendError"], "\(fake.jobs.map { "\($0.jobID) \($0.sql ?? "") \($0.errorReason ?? "")" })")
-            #expect(fake.jobs.contains { $0.sql == failed.first?.sql && $0.errorReason == nil }, "the failed job was run again")
-            #expect(fake.requests(.tablesGet).contains { $0.status == 503 })
-            #expect(fake.requests(.uploadMultipart).contains { $0.status == 429 })
-
-            let queries = fake.jobs.filter { $0.type == "QUERY" }
-            #expect(queries.allSatisfy { $0.maximumBytesBilled == manifest.cost.maximumBytesBilled })
-            let runLabel = String(first.id)
-            let stepJobs = queries.filter { $0.labels["sluice_run"] != nil }
-            #expect(stepJobs.allSatisfy { $0.labels["sluice_pipeline"] == "shop" && $0.labels["sluice_run"] == runLabel })
-            #expect(Set(stepJobs.compactMap { $0.labels["sluice_step"] }).isSuperset(of: ["model_mart_daily_sales", "load_raw_orders", "check_negative_totals"]))
-            #expect(queries.filter { $0.labels["sluice_run"] == nil }.allSatisfy { ($0.labels["sluice_step"] ?? "").hasPrefix("freshness_") || ($0.labels["sluice_step"] ?? "").hasPrefix("volume_") })
-            let model = try #require(steps.first { $0.stepID == "model:mart.daily_sales" })
-            #expect(model.bytesBilled >= 2 * 10 * 1_048_576)
-            #expect(fake.jobs.contains { $0.sql?.contains("INFORMATION_SCHEMA.PARTITIONS") == true && $0.bytesBilled == 0 })
-
-            // A three-day backfill replaces exactly those days of raw.orders.
-            let days = try fake.rows("select distinct cast(order_date as string) from raw.orders order by 1 desc").compactMap { $0.first ?? nil }
+            // A three-day backfill loads exactly those days into their partitions.
+            let days = byDay.keys.sorted(by: >)
             try #require(days.count >= 6)
             let backfill = Array(days[2...4]).sorted()
-            let outside = days[5]
-            func perDay() throws -> [String: Int] {
-                var counts: [String: Int] = [:]
-                for row in try fake.rows("select cast(order_date as string), count(*) from raw.orders group by 1") {
-                    if let day = row[0], let text = row[1], let count = Int(text) { counts[day] = count }
-                }
-                return counts
-            }
-            let before = try perDay()
-            let tamper = JobContext(pipeline: "shop", runID: 0, stepID: "test")
-            func outsideTotal() throws -> Double {
-                Double(try fake.rows("select sum(total) from raw.orders where order_date = DATE '\(outside)'").first?.first.flatMap { $0 } ?? "") ?? -1
-            }
-            let untouched = try outsideTotal()
-            _ = try await warehouse.query("delete from raw.orders where order_date = DATE '\(backfill[1])'", limit: 0, context: tamper)
-            _ = try await warehouse.query("update raw.orders set total = total + 1000 where order_date = DATE '\(outside)'", limit: 0, context: tamper)
-            #expect(try perDay()[backfill[1]] == nil)
             fake.clearRecords()
             let refill = try await runner.run(RunRequest(pipeline: "shop", trigger: .backfill, requestedBy: "test", backfillDays: backfill))
             let refillSteps = try await state.read { try $0.steps(runID: refill.id) }
             #expect(refill.state == .succeeded, "failed steps: \(refillSteps.filter { $0.state == .failed }.map { "\($0.stepID): \($0.error ?? "")" })")
-            #expect(try perDay() == before, "the backfilled days hold their rows again; no other day changed")
-            #expect(abs(try outsideTotal() - (untouched + 1000 * Double(before[outside] ?? 0))) < 0.01, "a day outside the backfill kept its edited rows")
-            let decorated = fake.jobs.compactMap(\.destination).filter { $0.hasPrefix("raw.orders") }
-            #expect(decorated == backfill.map { "raw.orders$" + $0.replacingOccurrences(of: "-", with: "") })
+            Self.expectTheBackfillWire(of: refill, days: backfill, fake: fake, ordersPerDay: byDay)
         }
     }
 
