@@ -305,8 +305,9 @@ struct BackfillTests {
             #expect(progress.blocks.description.contains("\(steps.count)/\(steps.count) steps"))
             #expect(progress.blocks.description.contains("run 1 succeeded* in \(Format.duration(run.duration ?? -1))"))
 
+            // Run 1 succeeded, so only a rerun of every step has anything to do.
             let rerunWork = WorkQueue()
-            try await harness.command("rerun 1", responseURL: slack.responseURL("rerun"), work: rerunWork)
+            try await harness.command("rerun 1 --all", responseURL: slack.responseURL("rerun"), work: rerunWork)
             #expect(try await slack.waitForCallsTo(responseURL: "rerun", count: 1).first?.body.description.contains("as run 2") == true)
             try await harness.finish(rerunWork)
             top = await slack.topLevelMessages(in: Self.channel)
