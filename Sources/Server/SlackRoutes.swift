@@ -15,7 +15,7 @@ public struct SlackSurface: Sendable {
     public var conversation: Conversation
     /// Delivers replies.
     public var replies: any ReplyChannel
-    /// Durable state (event dedupe, App Home bookkeeping).
+    /// Durable state (event dedupe).
     public var state: any StateStore
     /// Background work: everything slower than an acknowledgement.
     public var work: WorkQueue
@@ -127,7 +127,7 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
     }
 }
 
-/// Thread replies in alert threads; App Home openings are remembered for the dashboard.
+/// Thread replies in alert threads; App Home openings go to the Home publisher.
 private func handleEvent(_ event: SlackEvent, _ surface: SlackSurface) async {
     switch event.type {
     case "app_mention", "message":
@@ -144,13 +144,8 @@ private func handleEvent(_ event: SlackEvent, _ surface: SlackSurface) async {
         else { return }
         await surface.replies.replyInThread(reply, channel: channel, threadTS: thread, user: user)
     case "app_home_opened":
+        // HomePublisher remembers who opened Home (`HomePublisher.openedKey`) and publishes it.
         guard let user = event.user else { return }
-        let now = surface.clock.now
-        do {
-            try await surface.state.write { try $0.setSetting("home.opened.\(user)", value: String(now.timeIntervalSince1970)) }
-        } catch {
-            surface.logger.error("could not record app_home_opened", metadata: ["error": "\(error)"])
-        }
         await surface.home?.opened(user: user)
     default:
         return
