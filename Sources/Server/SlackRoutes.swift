@@ -108,9 +108,7 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
         case let .rejected(response): return response
         case let .verified(text): body = text
         }
-        guard let payloadText = FormURLEncoded.decode(body)["payload"],
-              let payload = try? JSONDecoder().decode(BlockActionsPayload.self, from: Data(payloadText.utf8))
-        else {
+        guard let payload = BlockActionsPayload.decode(formBody: body) else {
             return plain(.badRequest, "not an interaction payload")
         }
         guard payload.type == "block_actions" else { return Response(status: .ok) }
