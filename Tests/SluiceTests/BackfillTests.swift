@@ -358,8 +358,6 @@ struct BackfillTests {
         #expect(ProgressMessages.eta(elapsed: 60, done: 2, total: 10) == 240)
         #expect(ProgressMessages.eta(elapsed: 60, done: 0, total: 10) == nil)
         #expect(BackfillMessages.dayRanges(["2026-02-27", "2026-02-28", "2026-03-01", "2026-03-05"]) == "2026-02-27 → 2026-03-01, 2026-03-05")
-        #expect(BackfillMessages.parseRangeValue("shop 2026-03-01 2026-03-03")?.days == ["2026-03-01", "2026-03-02", "2026-03-03"])
-        #expect(BackfillMessages.parseRangeValue("shop 2026-03-03 2026-03-01") == nil)
 
         let start = Date(timeIntervalSince1970: 1_795_000_000)
         let backfill = BackfillRecord(
