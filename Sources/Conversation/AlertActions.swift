@@ -52,11 +52,13 @@ struct AlertActions: Sendable {
         return AlertActionReply(reply: .note(":eyes: Acknowledged alert \(alertID): \(alert.title)"), notedAlerts: noted ? [alertID] : [])
     }
 
+    /// Closes an alert by hand; the reason, if any, is posted in its thread and audited.
     func resolve(
-        alertID: Int64, by requester: Requester
+        alertID: Int64, reason: String? = nil, by requester: Requester
     ) async throws -> AlertActionReply {
         let now = clock.now
         let recorder = self.recorder
+        let because = reason.map { ": \($0)" } ?? ""
         let resolved: (alert: AlertRecord, noted: Bool)? = try await state.write { writer in
             guard var alert = try writer.alert(id: alertID), alert.status != .resolved else { return nil }
             alert.status = .resolved
@@ -66,13 +68,13 @@ struct AlertActions: Sendable {
             guard let original = alert.messageOutboxID else { return (alert, false) }
             _ = try writer.enqueue(
                 channel: recorder.channel(for: alert.pipeline), action: .post(threadOf: original),
-                message: AlertMessages.threadNote(":white_check_mark: Resolved by <@\(requester.userID)>."), at: now)
+                message: AlertMessages.threadNote(":white_check_mark: Resolved by <@\(requester.userID)>\(because)."), at: now)
             return (alert, true)
         }
         guard let (alert, noted) = resolved else {
             return AlertActionReply(reply: .note(":warning: Alert \(alertID) is not open. `/sluice alerts` lists open alerts."))
         }
-        try await auditor.record(requester, "resolve", "alert \(alertID)", detail: alert.fingerprint)
+        try await auditor.record(requester, "resolve", "alert \(alertID)", detail: alert.fingerprint + because)
         return AlertActionReply(reply: .note(":white_check_mark: Resolved alert \(alertID)."), notedAlerts: noted ? [alertID] : [])
     }
 

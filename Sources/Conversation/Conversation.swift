@@ -130,6 +130,10 @@ public struct Conversation: Sendable {
             return CommandReply(StatusMessages.alerts(open, mutes: mutes, now: now))
         case let .ack(alertID):
             return try await alerts.acknowledge(alertID: alertID, by: requester).reply
+        case let .details(alertID):
+            return try await details(alertID: alertID)
+        case let .resolve(alertID, reason):
+            return try await alerts.resolve(alertID: alertID, reason: reason, by: requester).reply
         case let .mute(target, end, reason):
             return try await alerts.mute(target: target, end: end, reason: reason, by: requester).reply
         case let .unmute(target):
@@ -162,7 +166,7 @@ public struct Conversation: Sendable {
             from: requester)
     }
 
-    /// The Details button: the alert's failing rows and query, for the requester.
+    /// `details ALERT_ID` (and the Details button): the alert's failing rows and query, for the requester.
     func details(alertID: Int64) async throws -> CommandReply {
         guard let alert = try await state.read({ try $0.alert(id: alertID) }) else {
             return .note(":warning: There is no alert \(alertID). `\(commandName) alerts` lists open alerts.")
@@ -179,6 +183,7 @@ public struct Conversation: Sendable {
             try await auditor.record(requester, request.trigger.rawValue, request.pipeline, detail: "\(error)", outcome: "failed")
             return .note(":hourglass: \(error)")
         } catch let error as RunError {
+            try await auditor.record(requester, request.trigger.rawValue, request.pipeline, detail: error.message, outcome: "failed")
             return .note(":warning: \(error.message)")
         } catch let refusal as CostRefusal {
             try await auditor.record(requester, request.trigger.rawValue, request.pipeline, detail: refusal.reason, outcome: "refused")
@@ -205,8 +210,13 @@ public struct Conversation: Sendable {
         return CommandReply(StatusMessages.note(":arrow_forward: \(what), requested by <@\(requester.userID)>. The result will be posted in \(channel)."), ephemeral: false)
     }
 
+    /// `help`: every command; `help COMMAND`: that command's syntax, examples and who may use it.
     func help(topic: String?) -> SlackMessage {
-        let lines = HelpText.lines(commandName: commandName)
+        let lines = HelpText.lines(commandName: commandName, topic: topic)
+        if let topic, CommandSyntax.named(topic) != nil {
+            let title = "\(commandName) \(topic)"
+            return SlackMessage(text: "How to use \(title)", blocks: [.header(title)] + MessageFitting.sections(ofLines: lines))
+        }
         return SlackMessage(
             text: "Sluice commands",
             blocks: [.header("Sluice commands")] + MessageFitting.sections(ofLines: lines)
