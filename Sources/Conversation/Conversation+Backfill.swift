@@ -28,39 +28,17 @@ extension Conversation {
         return CommandReply(BackfillMessages.preview(plan))
     }
 
-    /// The backfill buttons (`backfill.*`): Confirm and Cancel on the preview, Cancel and Resume on
-    /// the progress message. Confirm, Cancel and Resume are for operators; every press is audited,
-    /// refusals included.
-    func handleBackfillAction(actionID: String, value: String, from requester: Requester) async -> CommandReply? {
-        do {
-            switch actionID {
-            case BackfillMessages.Action.confirm:
-                return try await confirmBackfill(value, from: requester)
-            case BackfillMessages.Action.discard:
-                try await auditor.record(requester, "backfill.discard", value, detail: "preview discarded")
-                return .note(BackfillMessages.discarded)
-            case BackfillMessages.Action.cancel:
-                return try await cancelBackfill(value, from: requester)
-            case BackfillMessages.Action.resume:
-                return try await resumeBackfill(value, from: requester)
-            default:
-                return nil
-            }
-        } catch {
-            logger.error("backfill button failed", metadata: ["action": "\(actionID)", "error": "\(error)"])
-            return .note(":x: That did not work: \(error)")
+    /// Confirm on a backfill preview (operators): starts the backfill of FROM to TO, or resumes the
+    /// stopped backfill of the same days. Every press is audited, refusals included.
+    func confirmBackfill(pipeline: String, from: String, to: String, requester: Requester) async throws -> CommandReply {
+        if let refusal = try await refuseUnlessOperator(requester, may: "backfill", audit: "backfill.confirm", pipeline, detail: "\(from) → \(to)") {
+            return refusal
         }
-    }
-
-    private func confirmBackfill(_ value: String, from requester: Requester) async throws -> CommandReply {
-        guard await mayAct(requester) else {
-            try await auditor.record(requester, "backfill.confirm", value, outcome: "refused")
-            return .note(refusal(for: "backfill"))
-        }
-        guard let (pipeline, days) = BackfillMessages.parseRangeValue(value), let found = manifest.pipeline(named: pipeline),
-              days.count <= manifest.backfill.maxDays
+        let maxDays = manifest.backfill.maxDays
+        guard let found = manifest.pipeline(named: pipeline), let last = Days.adding(maxDays - 1, to: from), to <= last,
+              let days = Days.range(from: from, to: to)
         else {
-            try await auditor.record(requester, "backfill.confirm", value, detail: "not a backfill range", outcome: "failed")
+            try await auditor.record(requester, "backfill.confirm", pipeline, detail: "\(from) → \(to): not a backfill range", outcome: "failed")
             return .note(":warning: That button does not name a backfill Sluice can run; ask again with `\(commandName) backfill PIPELINE FROM TO`.")
         }
         let channel = requester.channelID ?? found.channel ?? manifest.slack.defaultChannel
@@ -80,11 +58,10 @@ extension Conversation {
         return CommandReply(BackfillMessages.started(backfill, resumed: started.resumed))
     }
 
-    private func cancelBackfill(_ value: String, from requester: Requester) async throws -> CommandReply? {
-        guard let id = Int64(value) else { return nil }
-        guard await mayAct(requester) else {
-            try await auditor.record(requester, "backfill.cancel", "backfill \(id)", outcome: "refused")
-            return .note(refusal(for: "cancel backfills"))
+    /// Cancel on a running backfill's progress message (operators): it stops before its next day.
+    func cancelBackfill(_ id: Int64, from requester: Requester) async throws -> CommandReply {
+        if let refusal = try await refuseUnlessOperator(requester, may: "cancel backfills", audit: "backfill.cancel", "backfill \(id)") {
+            return refusal
         }
         let outcome: (backfill: BackfillRecord, stoppedNow: Bool)
         do {
@@ -107,11 +84,10 @@ extension Conversation {
         return .note(BackfillMessages.cancelRequested(backfill))
     }
 
-    private func resumeBackfill(_ value: String, from requester: Requester) async throws -> CommandReply? {
-        guard let id = Int64(value) else { return nil }
-        guard await mayAct(requester) else {
-            try await auditor.record(requester, "backfill.resume", "backfill \(id)", outcome: "refused")
-            return .note(refusal(for: "resume backfills"))
+    /// Resume on a stopped backfill's progress message (operators): it continues from its next day.
+    func resumeBackfill(_ id: Int64, from requester: Requester) async throws -> CommandReply {
+        if let refusal = try await refuseUnlessOperator(requester, may: "resume backfills", audit: "backfill.resume", "backfill \(id)") {
+            return refusal
         }
         let backfill: BackfillRecord
         do {

@@ -4,64 +4,61 @@ import StateStore
 import Worker
 
 extension Conversation {
-    /// A button press on one of Sluice's messages; nil when the action is not one of ours.
-    public func handleAction(actionID: String, value: String, from requester: Requester) async -> CommandReply? {
+    /// A button press on one of Sluice's messages. Returns the reply for the requester, or nil when
+    /// there is nothing more to say: the action's note was posted in the thread the button is on.
+    public func handleAction(_ action: ButtonAction, from requester: Requester) async -> CommandReply? {
         do {
-            if actionID.hasPrefix(BackfillMessages.Action.prefix) { return await handleBackfillAction(actionID: actionID, value: value, from: requester) }
-            if actionID == RunMessages.rerunAction {
-                guard let runID = Int64(value) else { return nil }
-                return await handle("rerun \(runID)", from: requester)
-            }
-            if actionID == RunMessages.confirmCostAction {
-                guard manifest.pipeline(named: value) != nil else { return nil }
-                guard await mayAct(requester) else {
-                    try await auditor.record(requester, "run", value, detail: "cost confirmation", outcome: "refused")
-                    return .note(refusal(for: "run"))
-                }
-                return try await startRun(
-                    RunRequest(pipeline: value, trigger: .manual, requestedBy: requester.userID, costConfirmed: true), from: requester)
-            }
-            guard actionID.hasPrefix("alert."), let alertID = Int64(value) else { return nil }
-            guard let alert = try await state.read({ try $0.alert(id: alertID) }) else {
-                return .note(":warning: Alert \(alertID) no longer exists.")
-            }
-            switch actionID {
-            case AlertMessages.Action.acknowledge:
-                return try await alerts.acknowledge(alertID: alertID, by: requester)
-            case AlertMessages.Action.details:
-                return CommandReply(AlertMessages.details(alert))
-            case AlertMessages.Action.rerun:
-                return await handle("rerun \(alert.runID)", from: requester)
-            case let action where action.hasPrefix(AlertMessages.Action.mutePrefix):
-                let suffix = String(action.dropFirst(AlertMessages.Action.mutePrefix.count))
-                guard let (end, _) = MuteEnd.parse([suffix]) else { return nil }
+            switch action {
+            case let .rerun(runID):
+                return try await perform(.rerun(runID: runID, all: false), from: requester)
+            case let .confirmCost(pipeline):
+                return try await runDespiteCost(pipeline, from: requester)
+            case let .acknowledge(alertID):
+                guard try await alert(alertID) != nil else { return Self.gone(alertID) }
+                return try await confirm(alerts.acknowledge(alertID: alertID, by: requester), to: requester)
+            case let .mute(alertID, end):
+                guard let alert = try await alert(alertID) else { return Self.gone(alertID) }
                 return try await muteAlert(alert, end: end, reason: nil, from: requester)
-            default:
-                return nil
+            case let .alertRerun(alertID):
+                guard let alert = try await alert(alertID) else { return Self.gone(alertID) }
+                return try await perform(.rerun(runID: alert.runID, all: false), from: requester)
+            case let .details(alertID):
+                guard try await alert(alertID) != nil else { return Self.gone(alertID) }
+                return try await details(alertID: alertID)
+            case let .confirmBackfill(pipeline, from, to):
+                return try await confirmBackfill(pipeline: pipeline, from: from, to: to, requester: requester)
+            case let .discardBackfill(pipeline, from, to):
+                try await auditor.record(requester, "backfill.discard", pipeline, detail: "\(from) → \(to): preview discarded")
+                return .note(BackfillMessages.discarded)
+            case let .cancelBackfill(backfillID):
+                return try await cancelBackfill(backfillID, from: requester)
+            case let .resumeBackfill(backfillID):
+                return try await resumeBackfill(backfillID, from: requester)
             }
         } catch {
-            logger.error("button action failed", metadata: ["action": "\(actionID)", "error": "\(error)"])
+            logger.error("button action failed", metadata: ["action": "\(action.actionID)", "error": "\(error)"])
             return .note(":x: That did not work: \(error)")
         }
     }
 
-    /// A message in an alert's thread that mentions the bot (`ack`, `mute 4h reason…`, `resolve`,
-    /// `details`). Returns the reply to post in the thread, or nil when the thread is not an alert's.
-    public func handleThreadReply(
-        _ text: String, threadTS: String, from requester: Requester, botUserID: String?
-    ) async -> CommandReply? {
+    /// A reply in an alert's thread (`requester.threadTS`) that mentions the bot: `ack`, `mute 4h
+    /// reason…`, `resolve`, `details`. Returns the reply to post in the thread, or nil when the thread
+    /// is not an alert's, or when the action's own note in the thread already says what was done.
+    public func handleThreadReply(_ reply: ThreadReply, from requester: Requester) async -> CommandReply? {
         do {
-            guard let alert = try await state.read({ try $0.alert(threadTS: threadTS) }) else { return nil }
-            switch ThreadReply.parse(text, botUserID: botUserID) {
+            guard let thread = requester.threadTS, let alert = try await state.read({ try $0.alert(threadTS: thread) }) else {
+                return nil
+            }
+            switch reply {
             case .ack:
-                return try await alerts.acknowledge(alertID: alert.id, by: requester)
+                return try await confirm(alerts.acknowledge(alertID: alert.id, by: requester), to: requester)
             case .resolve:
-                let allowed = AccessPolicy.requiresOperator(ThreadReply.resolve) ? await mayAct(requester) : true
-                guard allowed else {
-                    try await auditor.record(requester, "resolve", "alert \(alert.id)", outcome: "refused")
-                    return .note(refusal(for: "resolve"))
+                if AccessPolicy.requiresOperator(ThreadReply.resolve),
+                   let refusal = try await refuseUnlessOperator(requester, may: "resolve", audit: "resolve", "alert \(alert.id)")
+                {
+                    return refusal
                 }
-                return try await alerts.resolve(alertID: alert.id, by: requester)
+                return try await confirm(alerts.resolve(alertID: alert.id, by: requester), to: requester)
             case let .mute(end, reason):
                 return try await muteAlert(alert, end: end, reason: reason, from: requester)
             case .details:
@@ -75,11 +72,37 @@ extension Conversation {
         }
     }
 
-    private func muteAlert(_ alert: AlertRecord, end: MuteEnd, reason: String?, from requester: Requester) async throws -> CommandReply {
-        guard await mayAct(requester) else {
-            try await auditor.record(requester, "mute", alert.check, outcome: "refused")
-            return .note(refusal(for: "mute"))
+    /// The confirmation of an alert action for the requester, or nil when the requester is in (or
+    /// on) the thread of an alert whose thread got the action's note: that note is the one answer.
+    private func confirm(_ answer: AlertActionReply, to requester: Requester) async throws -> CommandReply? {
+        guard let thread = requester.threadTS, !answer.notedAlerts.isEmpty,
+              let here = try await state.read({ try $0.alert(threadTS: thread) }), answer.notedAlerts.contains(here.id)
+        else { return answer.reply }
+        return nil
+    }
+
+    /// Mutes the alert's check (operators only).
+    private func muteAlert(_ alert: AlertRecord, end: MuteEnd, reason: String?, from requester: Requester) async throws -> CommandReply? {
+        if let refusal = try await refuseUnlessOperator(requester, may: "mute", audit: "mute", alert.check) { return refusal }
+        let target = MuteTarget.check(pipeline: alert.pipeline, name: alert.check)
+        return try await confirm(alerts.mute(target: target, end: end, reason: reason, by: requester), to: requester)
+    }
+
+    /// "Run anyway" on a run refused for its cost: an operator starts it without the cost check.
+    private func runDespiteCost(_ pipeline: String, from requester: Requester) async throws -> CommandReply? {
+        guard manifest.pipeline(named: pipeline) != nil else { return nil }
+        if let refusal = try await refuseUnlessOperator(requester, may: "run", audit: "run", pipeline, detail: "cost confirmation") {
+            return refusal
         }
-        return try await alerts.mute(target: "\(alert.pipeline)/\(alert.check)", end: end, reason: reason, by: requester)
+        return try await startRun(
+            RunRequest(pipeline: pipeline, trigger: .manual, requestedBy: requester.userID, costConfirmed: true), from: requester)
+    }
+
+    private func alert(_ id: Int64) async throws -> AlertRecord? {
+        try await state.read { try $0.alert(id: id) }
+    }
+
+    private static func gone(_ alertID: Int64) -> CommandReply {
+        .note(":warning: Alert \(alertID) no longer exists.")
     }
 }

@@ -42,39 +42,37 @@ public struct Conversation: Sendable {
         self.logger = logger
     }
 
-    var vocabulary: CommandVocabulary { CommandVocabulary(manifest: manifest) }
+    /// The names commands may use: the manifest's pipelines, tables and checks.
+    public var vocabulary: CommandVocabulary { CommandVocabulary(manifest: manifest) }
     var auditor: Auditor { Auditor(state: state, clock: clock) }
     var alerts: AlertActions { AlertActions(manifest: manifest, state: state, clock: clock, auditor: auditor) }
 
-    /// A reply that needs no I/O (help, a command that does not parse), or nil when the command
-    /// must be executed. Lets the HTTP route answer those inside Slack's 3 seconds directly.
-    public func immediateReply(to text: String) -> CommandReply? {
-        switch CommandParser.parse(text, vocabulary: vocabulary) {
-        case let .success(.help(topic)):
-            return CommandReply(help(topic: topic))
-        case .success:
-            return nil
-        case let .failure(error):
-            return .note(":warning: \(error.message)")
-        }
+    /// Parses a slash command's text (`CommandParser.parse` with this manifest's names and the
+    /// configured command name). Parse once, then hand the command on.
+    public func parse(_ text: String) -> Result<SlashCommand, CommandError> {
+        CommandParser.parse(text, vocabulary: vocabulary, commandName: commandName)
     }
 
-    /// Executes a slash command's text for a requester and returns the reply.
-    public func handle(_ text: String, from requester: Requester) async -> CommandReply {
-        switch CommandParser.parse(text, vocabulary: vocabulary) {
-        case let .failure(error):
-            return .note(":warning: \(error.message)")
-        case let .success(command):
-            do {
-                if AccessPolicy.requiresOperator(command), !(await mayAct(requester)) {
-                    try await auditor.record(requester, command.word, text, outcome: "refused")
-                    return .note(refusal(for: command.word))
-                }
-                return try await execute(command, text: text, from: requester)
-            } catch {
-                logger.error("command failed", metadata: ["text": "\(text)", "error": "\(error)"])
-                return .note(":x: That did not work: \(error)")
-            }
+    /// The reply to a command text that did not parse: what was wrong and what would work.
+    public func reply(to error: CommandError) -> CommandReply {
+        .note(":warning: \(error.message)")
+    }
+
+    /// A reply that needs no I/O (`help`), or nil when the command must be executed. Lets the HTTP
+    /// route answer it inside Slack's 3 seconds directly.
+    public func immediateReply(to command: SlashCommand) -> CommandReply? {
+        guard case let .help(topic) = command else { return nil }
+        return CommandReply(help(topic: topic))
+    }
+
+    /// Executes a parsed slash command for a requester and returns the reply. `text` is what was
+    /// typed, for the audit log.
+    public func handle(_ command: SlashCommand, text: String, from requester: Requester) async -> CommandReply {
+        do {
+            return try await perform(command, text: text, from: requester)
+        } catch {
+            logger.error("command failed", metadata: ["text": "\(text)", "error": "\(error)"])
+            return .note(":x: That did not work: \(error)")
         }
     }
 
@@ -91,7 +89,28 @@ public struct Conversation: Sendable {
         "Sorry, only operators may \(action). Operators are listed under `access.operators` in the manifest; ask one of them, or ask to be added."
     }
 
-    private func execute(_ command: SlashCommand, text: String, from requester: Requester) async throws -> CommandReply {
+    /// Nil when the requester is an operator. Otherwise the refusal saying only operators may `verb`,
+    /// written to the audit log as a refused `action` on `target`.
+    func refuseUnlessOperator(
+        _ requester: Requester, may verb: String, audit action: String, _ target: String, detail: String = ""
+    ) async throws -> CommandReply? {
+        guard !(await mayAct(requester)) else { return nil }
+        try await auditor.record(requester, action, target, detail: detail, outcome: "refused")
+        return .note(refusal(for: verb))
+    }
+
+    /// A command from any surface (typed, or a button standing for it): refused unless the requester
+    /// may use it, else executed. `text` (default: the command's canonical text) is audited on refusal.
+    func perform(_ command: SlashCommand, text: String? = nil, from requester: Requester) async throws -> CommandReply {
+        if AccessPolicy.requiresOperator(command),
+           let refusal = try await refuseUnlessOperator(requester, may: command.word, audit: command.word, text ?? command.canonicalText)
+        {
+            return refusal
+        }
+        return try await execute(command, from: requester)
+    }
+
+    private func execute(_ command: SlashCommand, from requester: Requester) async throws -> CommandReply {
         switch command {
         case let .help(topic):
             return CommandReply(help(topic: topic))
@@ -102,13 +121,7 @@ public struct Conversation: Sendable {
         case let .run(pipeline):
             return try await startRun(RunRequest(pipeline: pipeline, trigger: .manual, requestedBy: requester.userID), from: requester)
         case let .rerun(runID, all):
-            let pipeline = try await state.read { try $0.run(id: runID)?.pipeline }
-            guard let pipeline else {
-                return .note(":warning: There is no run \(runID). `\(commandName) runs` lists recent runs.")
-            }
-            return try await startRun(
-                RunRequest(pipeline: pipeline, trigger: .rerun, requestedBy: requester.userID, rerunOf: runID, rerunAll: all),
-                from: requester)
+            return try await rerun(runID: runID, all: all, from: requester)
         case .alerts:
             let now = clock.now
             let (open, mutes) = try await state.read {
@@ -116,11 +129,15 @@ public struct Conversation: Sendable {
             }
             return CommandReply(StatusMessages.alerts(open, mutes: mutes, now: now))
         case let .ack(alertID):
-            return try await alerts.acknowledge(alertID: alertID, by: requester)
+            return try await alerts.acknowledge(alertID: alertID, by: requester).reply
+        case let .details(alertID):
+            return try await details(alertID: alertID)
+        case let .resolve(alertID, reason):
+            return try await alerts.resolve(alertID: alertID, reason: reason, by: requester).reply
         case let .mute(target, end, reason):
-            return try await alerts.mute(target: target.word, end: end, reason: reason, by: requester)
+            return try await alerts.mute(target: target, end: end, reason: reason, by: requester).reply
         case let .unmute(target):
-            return try await alerts.unmute(target: target.word, by: requester)
+            return try await alerts.unmute(target: target, by: requester)
         case .mutes:
             let now = clock.now
             return CommandReply(StatusMessages.mutes(try await state.read { try $0.activeMutes(at: now) }, now: now))
@@ -137,6 +154,26 @@ public struct Conversation: Sendable {
         }
     }
 
+    /// `rerun RUN_ID [--all]` (and the Rerun buttons): a new run of the run's pipeline, from its
+    /// failed step or of every step.
+    func rerun(runID: Int64, all: Bool, from requester: Requester) async throws -> CommandReply {
+        let pipeline = try await state.read { try $0.run(id: runID)?.pipeline }
+        guard let pipeline else {
+            return .note(":warning: There is no run \(runID). `\(commandName) runs` lists recent runs.")
+        }
+        return try await startRun(
+            RunRequest(pipeline: pipeline, trigger: .rerun, requestedBy: requester.userID, rerunOf: runID, rerunAll: all),
+            from: requester)
+    }
+
+    /// `details ALERT_ID` (and the Details button): the alert's failing rows and query, for the requester.
+    func details(alertID: Int64) async throws -> CommandReply {
+        guard let alert = try await state.read({ try $0.alert(id: alertID) }) else {
+            return .note(":warning: There is no alert \(alertID). `\(commandName) alerts` lists open alerts.")
+        }
+        return CommandReply(AlertMessages.details(alert))
+    }
+
     /// Creates the run now (so "already running" is answered at once) and executes it in the background.
     func startRun(_ request: RunRequest, from requester: Requester) async throws -> CommandReply {
         let run: RunRecord
@@ -146,6 +183,7 @@ public struct Conversation: Sendable {
             try await auditor.record(requester, request.trigger.rawValue, request.pipeline, detail: "\(error)", outcome: "failed")
             return .note(":hourglass: \(error)")
         } catch let error as RunError {
+            try await auditor.record(requester, request.trigger.rawValue, request.pipeline, detail: error.message, outcome: "failed")
             return .note(":warning: \(error.message)")
         } catch let refusal as CostRefusal {
             try await auditor.record(requester, request.trigger.rawValue, request.pipeline, detail: refusal.reason, outcome: "refused")
@@ -172,8 +210,13 @@ public struct Conversation: Sendable {
         return CommandReply(StatusMessages.note(":arrow_forward: \(what), requested by <@\(requester.userID)>. The result will be posted in \(channel)."), ephemeral: false)
     }
 
+    /// `help`: every command; `help COMMAND`: that command's syntax, examples and who may use it.
     func help(topic: String?) -> SlackMessage {
-        let lines = HelpText.lines(commandName: commandName)
+        let lines = HelpText.lines(commandName: commandName, topic: topic)
+        if let topic, CommandSyntax.named(topic) != nil {
+            let title = "\(commandName) \(topic)"
+            return SlackMessage(text: "How to use \(title)", blocks: [.header(title)] + MessageFitting.sections(ofLines: lines))
+        }
         return SlackMessage(
             text: "Sluice commands",
             blocks: [.header("Sluice commands")] + MessageFitting.sections(ofLines: lines)

@@ -7,11 +7,15 @@ public struct Requester: Sendable, Equatable {
     public var userID: String
     /// Slack channel id the request came from, when known.
     public var channelID: String?
+    /// The thread the request was made in (a reply in it) or on (a button on its top message), when
+    /// known; an action whose note lands in this thread needs no other confirmation.
+    public var threadTS: String?
 
     /// Creates a requester.
-    public init(userID: String, channelID: String?) {
+    public init(userID: String, channelID: String?, threadTS: String? = nil) {
         self.userID = userID
         self.channelID = channelID
+        self.threadTS = threadTS
     }
 }
 

@@ -16,7 +16,7 @@ public struct SlackSurface: Sendable {
     public var conversation: Conversation
     /// Delivers replies.
     public var replies: any ReplyChannel
-    /// Durable state (event dedupe, App Home bookkeeping).
+    /// Durable state (event dedupe).
     public var state: any StateStore
     /// Background work: everything slower than an acknowledgement.
     public var work: WorkQueue
@@ -63,12 +63,18 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
         guard let command = SlashCommandPayload(form: FormURLEncoded.decode(body)) else {
             return plain(.badRequest, "not a slash command payload")
         }
-        if let reply = surface.conversation.immediateReply(to: command.text) {
+        // Parsed once here; the typed command travels on (the typed text only to the audit log).
+        let parsed: SlashCommand
+        switch surface.conversation.parse(command.text) {
+        case let .failure(error): return json(commandResponse(surface.conversation.reply(to: error)))
+        case let .success(slashCommand): parsed = slashCommand
+        }
+        if let reply = surface.conversation.immediateReply(to: parsed) {
             return json(commandResponse(reply))
         }
         let requester = Requester(userID: command.userID, channelID: command.channelID)
         surface.work.submit {
-            let reply = await surface.conversation.handle(command.text, from: requester)
+            let reply = await surface.conversation.handle(parsed, text: command.text, from: requester)
             await surface.replies.respond(reply, responseURL: command.responseURL, channel: command.channelID, user: command.userID)
         }
         return Response(status: .ok)
@@ -109,18 +115,20 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
         case let .rejected(response): return response
         case let .verified(text): body = text
         }
-        guard let payloadText = FormURLEncoded.decode(body)["payload"],
-              let payload = try? JSONDecoder().decode(BlockActionsPayload.self, from: Data(payloadText.utf8))
-        else {
+        guard let payload = BlockActionsPayload.decode(formBody: body) else {
             return plain(.badRequest, "not an interaction payload")
         }
         guard payload.type == "block_actions" else { return Response(status: .ok) }
-        let requester = Requester(userID: payload.user.id, channelID: payload.channel?.id)
-        for action in payload.actions {
+        // A button on a message is "on" that message's thread (its own, or the one it is in).
+        let thread = payload.message.map { $0.threadTS ?? $0.ts }
+        let requester = Requester(userID: payload.user.id, channelID: payload.channel?.id, threadTS: thread)
+        for pressed in payload.actions {
+            guard let action = ButtonAction(actionID: pressed.actionID, value: pressed.value ?? "") else {
+                surface.logger.warning("ignored a button Sluice does not know", metadata: ["action_id": "\(pressed.actionID)"])
+                continue
+            }
             surface.work.submit {
-                guard let reply = await surface.conversation.handleAction(
-                    actionID: action.actionID, value: action.value ?? "", from: requester)
-                else { return }
+                guard let reply = await surface.conversation.handleAction(action, from: requester) else { return }
                 await surface.replies.respond(reply, responseURL: payload.responseURL, channel: payload.channel?.id, user: payload.user.id)
             }
         }
@@ -128,7 +136,7 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
     }
 }
 
-/// Thread replies in alert threads; App Home openings are remembered for the dashboard.
+/// Thread replies in alert threads; App Home openings go to the Home publisher.
 private func handleEvent(_ event: SlackEvent, _ surface: SlackSurface) async {
     switch event.type {
     case "app_mention", "message":
@@ -138,20 +146,14 @@ private func handleEvent(_ event: SlackEvent, _ surface: SlackSurface) async {
         let mentionsBot = surface.botUserID.map { text.contains("<@\($0)>") } ?? false
         // A mention arrives twice (app_mention and message): act on the app_mention only.
         if event.type == "message", mentionsBot { return }
-        if event.type == "message", case .unknown = ThreadReply.parse(text, botUserID: surface.botUserID) { return }
-        let requester = Requester(userID: user, channelID: channel)
-        guard let reply = await surface.conversation.handleThreadReply(
-            text, threadTS: thread, from: requester, botUserID: surface.botUserID)
-        else { return }
+        let parsed = ThreadReply.parse(text, botUserID: surface.botUserID)
+        if event.type == "message", case .unknown = parsed { return }
+        let requester = Requester(userID: user, channelID: channel, threadTS: thread)
+        guard let reply = await surface.conversation.handleThreadReply(parsed, from: requester) else { return }
         await surface.replies.replyInThread(reply, channel: channel, threadTS: thread, user: user)
     case "app_home_opened":
+        // HomePublisher remembers who opened Home (`HomePublisher.openedKey`) and publishes it.
         guard let user = event.user else { return }
-        let now = surface.clock.now
-        do {
-            try await surface.state.write { try $0.setSetting("home.opened.\(user)", value: String(now.timeIntervalSince1970)) }
-        } catch {
-            surface.logger.error("could not record app_home_opened", metadata: ["error": "\(error)"])
-        }
         await surface.home?.opened(user: user)
     default:
         return

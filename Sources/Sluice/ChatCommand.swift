@@ -45,16 +45,18 @@ struct ChatCommand: AsyncParsableCommand {
                 }
                 let reply: CommandReply?
                 if let number = Int(input) {
-                    guard buttons.indices.contains(number - 1) else {
+                    guard buttons.indices.contains(number - 1), let action = buttons[number - 1].action else {
                         print("There is no button \(number) on the last message.")
                         prompt()
                         continue
                     }
-                    let button = buttons[number - 1]
-                    reply = await wiring.conversation.handleAction(actionID: button.actionID, value: button.value, from: requester)
+                    reply = await wiring.conversation.handleAction(action, from: requester)
                 } else {
-                    let text = input.hasPrefix(command) ? String(input.dropFirst(command.count)) : input
-                    reply = await wiring.conversation.handle(text, from: requester)
+                    // Parsed once (a leading `/sluice` is read as the command name); the typed command travels on.
+                    switch wiring.conversation.parse(input) {
+                    case let .failure(error): reply = wiring.conversation.reply(to: error)
+                    case let .success(parsed): reply = await wiring.conversation.handle(parsed, text: input, from: requester)
+                    }
                 }
                 if let reply {
                     let place = reply.ephemeral ? "only you" : "local"

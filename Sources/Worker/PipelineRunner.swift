@@ -29,9 +29,10 @@ public struct PipelineRunner: Sendable {
         self.logger = logger
     }
 
-    /// Creates a queued run for the request. Throws `RunError` for an unknown pipeline or run,
-    /// `CostRefusal` when its estimate breaks the manifest's cost limits (unless confirmed), and
-    /// `StateStoreError.activeRun` when the pipeline is already running.
+    /// Creates a queued run for the request. Throws `RunError` for an unknown pipeline or run, and
+    /// for a rerun (without `rerunAll`) that would run no step; `CostRefusal` when its estimate breaks
+    /// the manifest's cost limits (unless confirmed), and `StateStoreError.activeRun` when the
+    /// pipeline is already running.
     public func enqueue(_ request: RunRequest) async throws -> RunRecord {
         guard let pipeline = manifest.pipeline(named: request.pipeline) else {
             let names = manifest.pipelines.map(\.name)
@@ -39,12 +40,7 @@ public struct PipelineRunner: Sendable {
             throw RunError("there is no pipeline named \(request.pipeline); "
                 + (near.isEmpty ? "pipelines: \(names.joined(separator: ", "))" : "did you mean \(near.joined(separator: " or "))?"))
         }
-        if !request.costConfirmed, request.backfillDays == nil,
-           manifest.cost.maximumBytesBilled != nil || manifest.cost.dailyBudget != nil {
-            try await CostGuard(manifest: manifest, warehouse: warehouse, state: state, clock: clock).check(pipeline)
-        }
         let plan = RunPlan.steps(for: pipeline)
-        let now = clock.now
         let previous: [StepRecord]? = if let rerunOf = request.rerunOf {
             try await state.read { reader in
                 guard let earlier = try reader.run(id: rerunOf) else { return nil }
@@ -65,6 +61,17 @@ public struct PipelineRunner: Sendable {
             }
             return record
         }
+        // A rerun of a run with no failed, skipped or cancelled (interrupted) step would run nothing.
+        if let rerunOf = request.rerunOf, !request.rerunAll, steps.allSatisfy({ $0.state == .succeeded }) {
+            throw RunError(
+                "run \(rerunOf) of \(request.pipeline) has nothing to rerun: none of its steps failed, was skipped or was "
+                    + "cancelled, so no run was started. To run every step again, rerun it with `--all` (`rerun \(rerunOf) --all`)")
+        }
+        if !request.costConfirmed, request.backfillDays == nil,
+           manifest.cost.maximumBytesBilled != nil || manifest.cost.dailyBudget != nil {
+            try await CostGuard(manifest: manifest, warehouse: warehouse, state: state, clock: clock).check(pipeline)
+        }
+        let now = clock.now
         return try await state.write { writer in
             let run = try writer.insertRun(
                 pipeline: request.pipeline, trigger: request.trigger, requestedBy: request.requestedBy,

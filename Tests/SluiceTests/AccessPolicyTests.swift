@@ -53,11 +53,12 @@ struct AccessPolicyTests {
             (.backfill(pipeline: "shop", from: "2026-03-01", to: "2026-03-02"), true), (.freshness(target: nil), false),
             (.volume(table: orders, days: 14), false), (.cost(pipeline: "shop", window: .today, estimate: true), false),
             (.alerts, false), (.mute(target: .table(orders), end: .after(.hours(1)), reason: nil), true),
-            (.unmute(target: .pipeline("shop")), true), (.mutes, false), (.ack(alertID: 7), false), (.digest, false),
+            (.unmute(target: .pipeline("shop")), true), (.mutes, false), (.ack(alertID: 7), false), (.details(alertID: 7), false),
+            (.resolve(alertID: 7, reason: "fixed"), false), (.digest, false),
         ]
     }()
 
-    @Test("run, rerun, backfill, mute and unmute need an operator; questions and ack do not")
+    @Test("run, rerun, backfill, mute and unmute need an operator; questions, ack, details and resolve do not")
     func commandsNeedingOperators() {
         for (command, needed) in Self.commands {
             #expect(AccessPolicy.requiresOperator(command) == needed, "\(command.word)")

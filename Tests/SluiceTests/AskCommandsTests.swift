@@ -126,7 +126,9 @@ struct AskCommandsTests {
             #expect(reply.content.contains("Rows per day of `order_date` (the volume check's date_column)"))
 
             // The same command in `sluice chat` (the same router, no HTTP) gives the same answer.
-            let chat = await harness.conversation.handle("volume raw.orders 14", from: Requester(userID: "cli", channelID: "local"))
+            let typed = "/sluice volume raw.orders 14"
+            let chat = await harness.conversation.handle(
+                try harness.conversation.parse(typed).get(), text: typed, from: Requester(userID: "cli", channelID: "local"))
             #expect(chat.ephemeral)
             #expect(AskReply(message: chat.message, ephemeral: true).content == reply.content)
             #expect(ConsoleRenderer.render(chat.message, channel: "only you").contains(sparkline))

@@ -153,6 +153,14 @@ struct CommandParserTests {
         CommandParseCase("ack 7", .ack(alertID: 7)),
         CommandParseCase("ack #7", .ack(alertID: 7)),
         CommandParseCase("/sluice ack 7", .ack(alertID: 7)),
+        CommandParseCase("details 7", .details(alertID: 7)),
+        CommandParseCase("Details #7", .details(alertID: 7)),
+        CommandParseCase("resolve 7", .resolve(alertID: 7, reason: nil)),
+        CommandParseCase("resolve #7 fixed upstream", .resolve(alertID: 7, reason: "fixed upstream")),
+        CommandParseCase("resolve 7 \u{201C}vendor re-sent the file\u{201D}", .resolve(alertID: 7, reason: "vendor re-sent the file")),
+        CommandParseCase("resolve 7 tell <!channel>", .resolve(alertID: 7, reason: "tell @channel")),
+        CommandParseCase("help backfill", .help(topic: "backfill")),
+        CommandParseCase("help `resolve`", .help(topic: "resolve")),
     ]
 
     @Test("parses", arguments: happyCases)
@@ -171,7 +179,11 @@ struct CommandParserTests {
         CommandErrorCase("🚀", "is not a `/sluice` command"),
         CommandErrorCase("raw.orders", "`raw.orders` is a table, not a command", "`/sluice freshness raw.orders`"),
         CommandErrorCase("shop", "`shop` is a pipeline, not a command", "`/sluice status shop`"),
-        CommandErrorCase("help nope", "`nope` is not a `/sluice` command"),
+        CommandErrorCase("help nope", "`nope` is not a `/sluice` command", "The commands are `help`, `status`", "`digest`",
+                         "`/sluice help COMMAND` explains one"),
+        CommandErrorCase("help bakfill", "Did you mean `/sluice backfill`?", "The commands are `help`"),
+        CommandErrorCase("help shop", "`shop` is a pipeline, not a command", "The commands are `help`"),
+        CommandErrorCase("help mute unmute", "takes at most 1 argument"),
         CommandErrorCase("freshness raw.ordrs", "`raw.ordrs` is not a table or pipeline", "Did you mean `raw.orders`?"),
         CommandErrorCase("freshness ad_spend", "could be `raw.ad_spend` or `mart.ad_spend`", "`dataset.table`"),
         CommandErrorCase("volume raw.ordrs", "`raw.ordrs` is not a table in the manifest", "Did you mean `raw.orders`?"),
@@ -240,6 +252,11 @@ struct CommandParserTests {
         CommandErrorCase("ack seven", "`seven` is not an alert id", "e.g. `7`"),
         CommandErrorCase("ack -7", "`-7` is not an alert id"),
         CommandErrorCase("ack 7 8", "takes 1 argument", "`8` is extra"),
+        CommandErrorCase("details", "`/sluice details` needs ALERT_ID"),
+        CommandErrorCase("details 7 8", "takes 1 argument"),
+        CommandErrorCase("resolve", "`/sluice resolve` needs ALERT_ID [REASON]", "for example `/sluice resolve 7 fixed upstream`"),
+        CommandErrorCase("resolve seven", "`seven` is not an alert id"),
+        CommandErrorCase("resolve 7 " + String(repeating: "why ", count: 100), "keep it under 300"),
         CommandErrorCase(String(repeating: "a", count: 10_000), "10000 characters long", "`/sluice help`"),
         CommandErrorCase("run " + String(repeating: "x", count: 10_000), "characters long"),
     ]
@@ -285,12 +302,13 @@ struct CommandParserTests {
     func helpExamplesParse() throws {
         let words = CommandSyntax.all.map(\.word)
         #expect(words == ["help", "status", "runs", "run", "rerun", "backfill", "freshness", "volume", "cost", "alerts",
-                          "mute", "unmute", "mutes", "ack", "digest"])
+                          "mute", "unmute", "mutes", "ack", "details", "resolve", "digest"])
         for syntax in CommandSyntax.all {
-            let example = syntax.exampleText(commandName: "/sluice").trimmingCharacters(in: CharacterSet(charactersIn: "`"))
-            let command = try parse(example).get()
-            #expect(command.word == syntax.word)
-            #expect(AccessPolicy.requiresOperator(command) == syntax.operatorsOnly, "\(syntax.word)")
+            for example in syntax.examples(commandName: "/sluice") {
+                let command = try parse(example.trimmingCharacters(in: CharacterSet(charactersIn: "`"))).get()
+                #expect(command.word == syntax.word, "\(example)")
+                #expect(AccessPolicy.requiresOperator(command) == syntax.operatorsOnly, "\(example)")
+            }
         }
     }
 
@@ -312,7 +330,13 @@ struct CommandParserTests {
         let mute = HelpText.lines(commandName: "/sluice", topic: "MUTE")
         #expect(mute.first == "*`/sluice mute TARGET DURATION [REASON]`* — silences a pipeline, a table or a check")
         #expect(mute.contains { $0.contains("`until 09:00`") })
-        #expect(mute.contains("Example: `/sluice mute raw.orders 4h flaky upstream`"))
+        #expect(mute.contains("Examples: `/sluice mute raw.orders 4h flaky upstream` · `/sluice mute shop until 09:00` · "
+            + "`/sluice mute shop/negative_totals tomorrow`"))
+        #expect(mute.last == "_Only operators (`access.operators` in the manifest) may use it._")
+        let ack = HelpText.lines(commandName: "/data", topic: "ack")
+        #expect(ack.first == "*`/data ack ALERT_ID`* — acknowledges an alert")
+        #expect(ack.contains("Example: `/data ack 7`"))
+        #expect(ack.last == "_Anyone may use it._")
         #expect(HelpText.lines(commandName: "/sluice", topic: "nope") == lines)
     }
 
@@ -338,7 +362,9 @@ struct CommandParserTests {
     }
 
     @Test("a valid command followed by SQL is never that command", arguments: happyCases.filter {
+        // A mute's or a resolve's reason is free text (never SQL): anything may follow.
         if case .mute = $0.expected { return false }
+        if case .resolve = $0.expected { return false }
         return !$0.text.isEmpty && !$0.text.hasSuffix("\n")
     })
     func sqlSuffixFails(_ c: CommandParseCase) {
@@ -433,7 +459,7 @@ struct CommandParserTests {
             case let .table(table): #expect(tables.contains(table))
             case let .check(pipeline, name): #expect(checks.contains(.init(pipeline: pipeline, name: name)))
             }
-        case .help, .rerun, .freshness(nil), .alerts, .mutes, .ack, .digest:
+        case .help, .rerun, .freshness(nil), .alerts, .mutes, .ack, .details, .resolve, .digest:
             break
         }
     }

@@ -132,6 +132,28 @@ struct PipelineRunnerTests {
         #expect(resolved?.status == .resolved)
     }
 
+    @Test func aRerunWithNothingToRerunIsRefusedAndCreatesNoRun() async throws {
+        let workspace = try Workspace()
+        let manifest = try Self.setUpMini(workspace, rows: ["1,10.5,alice,2026-11-01 10:00:00"])
+        let state = try workspace.stateStore()
+        let runner = PipelineRunner(manifest: manifest, state: state, warehouse: try workspace.warehouse(), clock: TestClock(), logger: Self.logger)
+        let succeeded = try await runner.run(RunRequest(pipeline: "mini", trigger: .manual, requestedBy: "t"))
+        #expect(succeeded.state == .succeeded)
+
+        // `sluice run mini --rerun N` and `/sluice rerun N` both come here: nothing failed, so nothing runs.
+        let error = await #expect(throws: RunError.self) {
+            try await runner.enqueue(RunRequest(pipeline: "mini", trigger: .rerun, requestedBy: "cli", rerunOf: succeeded.id))
+        }
+        #expect(error?.message.contains("run \(succeeded.id) of mini has nothing to rerun") == true)
+        #expect(error?.message.contains("`rerun \(succeeded.id) --all`") == true)
+        #expect(try await state.read { try $0.runs(pipeline: "mini", limit: 10) }.map(\.id) == [succeeded.id])
+
+        // With --all every step runs again.
+        let all = try await runner.run(RunRequest(pipeline: "mini", trigger: .rerun, requestedBy: "cli", rerunOf: succeeded.id, rerunAll: true))
+        #expect(all.state == .succeeded)
+        #expect(try await state.read { try $0.steps(runID: all.id) }.allSatisfy { $0.detail?.hasPrefix("kept from") != true })
+    }
+
     @Test func aFailingCheckOpensOneAlertThreadsRepeatsAndResolves() async throws {
         let workspace = try Workspace()
         let manifest = try Self.setUpMini(workspace, rows: ["1,10,,2026-11-01 10:00:00", "2,20,bob,2026-11-01 11:00:00"])

@@ -168,7 +168,8 @@ struct SlackPayloadTests {
 
     @Test func blockActionsFromTheFormMatchTheJSON() throws {
         let fromForm = try #require(BlockActionsPayload.decode(formBody: try Self.form("interaction-block-actions")))
-        let fromJSON = try JSONDecoder().decode(BlockActionsPayload.self, from: try Self.fixture("interaction-block-actions", "json"))
+        let json = String(decoding: try Self.fixture("interaction-block-actions", "json"), as: UTF8.self)
+        let fromJSON = try #require(Self.interaction(json))
         #expect(fromForm == fromJSON)
         #expect(fromForm.type == "block_actions")
         #expect(fromForm.user == BlockActionsPayload.User(id: "U0123ABCD", username: "ada.operator"))
@@ -185,7 +186,7 @@ struct SlackPayloadTests {
 
     @Test func aThreadedMessageAndOddFieldsDecode() throws {
         let json = #"{"type":"block_actions","user":{"id":"U1","username":7},"channel":{"name":"no-id"},"message":{"ts":"5.5","thread_ts":"4.4"},"team":"T1","actions":"none"}"#
-        let payload = try JSONDecoder().decode(BlockActionsPayload.self, from: Data(json.utf8))
+        let payload = try #require(Self.interaction(json))
         #expect(payload.user == BlockActionsPayload.User(id: "U1"))
         #expect(payload.channel == nil)
         #expect(payload.message == BlockActionsPayload.Message(ts: "5.5", threadTS: "4.4"))
@@ -195,7 +196,7 @@ struct SlackPayloadTests {
 
     @Test func anEphemeralMessageButtonUsesTheContainer() throws {
         let json = #"{"type":"block_actions","user":{"id":"U1"},"container":{"type":"message","message_ts":"9.1","thread_ts":"8.1","channel_id":"C9","is_ephemeral":true},"actions":[{"action_id":"run.rerun","value":"run-7"},{"action_id":"x","value":3}]}"#
-        let payload = try JSONDecoder().decode(BlockActionsPayload.self, from: Data(json.utf8))
+        let payload = try #require(Self.interaction(json))
         #expect(payload.channel == nil)
         #expect(payload.message == nil)
         #expect(payload.container == BlockActionsPayload.Container(
@@ -208,14 +209,19 @@ struct SlackPayloadTests {
 
     @Test func aViewSubmissionIsIdentified() throws {
         let json = #"{"type":"view_submission","team":{"id":"T1"},"user":{"id":"U1","username":"ada"},"trigger_id":"t.1","view":{"id":"V1","type":"modal","callback_id":"backfill.confirm","private_metadata":"{\"pipeline\":\"shop\"}","state":{"values":{}}}}"#
-        let body = FormURLEncoded.encode([("payload", json)])
-        let payload = try #require(BlockActionsPayload.decode(formBody: body))
+        let payload = try #require(Self.interaction(json))
         #expect(payload.type == "view_submission")
         #expect(payload.user.id == "U1")
         #expect(payload.teamID == "T1")
         #expect(payload.actions.isEmpty)
         #expect(payload.view == BlockActionsPayload.View(
             id: "V1", type: "modal", callbackID: "backfill.confirm", privateMetadata: #"{"pipeline":"shop"}"#))
+    }
+
+    /// `json` as the `/slack/interactions` route receives it (form field `payload`), decoded through
+    /// the one entry point the route uses.
+    static func interaction(_ json: String) -> BlockActionsPayload? {
+        BlockActionsPayload.decode(formBody: FormURLEncoded.encode([("payload", json)]))
     }
 
     @Test(arguments: [

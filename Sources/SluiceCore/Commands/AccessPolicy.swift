@@ -38,7 +38,7 @@ public struct AccessPolicy: Sendable, Equatable {
         switch command {
         case .run, .rerun, .backfill, .mute, .unmute:
             true
-        case .help, .status, .runs, .freshness, .volume, .cost, .alerts, .mutes, .ack, .digest:
+        case .help, .status, .runs, .freshness, .volume, .cost, .alerts, .mutes, .ack, .details, .resolve, .digest:
             false
         }
     }

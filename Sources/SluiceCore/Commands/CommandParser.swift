@@ -36,7 +36,8 @@ public enum CommandParser {
 
     /// The command words, matching `CommandSyntax.all`.
     private enum Verb: String {
-        case help, status, runs, run, rerun, backfill, freshness, volume, cost, alerts, mute, unmute, mutes, ack, digest
+        case help, status, runs, run, rerun, backfill, freshness, volume, cost, alerts, mute, unmute, mutes, ack, details, resolve
+        case digest
     }
 
     private static func command(
@@ -47,7 +48,7 @@ public enum CommandParser {
             try a.expect(a.words, count: 0...1)
             guard let topic = a.words.first else { return .help(topic: nil) }
             guard CommandSyntax.named(topic.lowercased()) != nil else {
-                throw unknownCommand(topic, resolver: resolver, commandName: a.commandName)
+                throw unknownCommand(topic, resolver: resolver, commandName: a.commandName, listingCommands: true)
             }
             return .help(topic: topic.lowercased())
         case .status:
@@ -85,6 +86,13 @@ public enum CommandParser {
         case .ack:
             try a.expect(a.words, count: 1...1)
             return .ack(alertID: try a.identifier(a.words[0], what: "an alert id", example: "7"))
+        case .details:
+            try a.expect(a.words, count: 1...1)
+            return .details(alertID: try a.identifier(a.words[0], what: "an alert id", example: "7"))
+        case .resolve:
+            try a.expect(a.words, count: 1...Int.max)
+            let alertID = try a.identifier(a.words[0], what: "an alert id", example: "7")
+            return .resolve(alertID: alertID, reason: try a.reason(after: 1))
         case .digest:
             try a.expect(a.words, count: 0...0)
             return .digest
@@ -196,33 +204,34 @@ public enum CommandParser {
                 "\(CommandText.quoted(shown)) is not a duration. DURATION is `30m`, `4h`, `2d`, `1h30m` (at most 90 days), "
                     + "`until 09:00`, `until tomorrow 09:00` or `tomorrow`.")
         }
-        let reason = CommandText.freeText(a.raw.dropFirst(1 + parsed.consumed))
-        if let reason, reason.count > CommandText.maximumReasonLength {
-            throw a.usageError(
-                "The reason is \(reason.count) characters long; keep it under \(CommandText.maximumReasonLength).")
-        }
-        return .mute(target: target, end: parsed.0, reason: reason)
+        return .mute(target: target, end: parsed.0, reason: try a.reason(after: 1 + parsed.consumed))
     }
 
     // MARK: - Unknown commands
 
-    private static func unknownCommand(_ word: String, resolver: NameResolver, commandName: String) -> CommandError {
+    /// `word` is not a command: what it is instead, or the nearest command. `listingCommands` (for
+    /// `help WORD`) names every command instead of pointing at `help`.
+    private static func unknownCommand(
+        _ word: String, resolver: NameResolver, commandName: String, listingCommands: Bool = false
+    ) -> CommandError {
         let bare = CommandText.bare(word)
+        let words = CommandSyntax.all.map(\.word)
+        let more = listingCommands
+            ? "The commands are \(CommandText.list(words, limit: words.count)); `\(commandName) help COMMAND` explains one."
+            : "`\(commandName) help` lists every command."
         if let pipeline = resolver.knownPipeline(bare) {
             return CommandError(
                 message: "`\(pipeline)` is a pipeline, not a command. Try `\(commandName) status \(pipeline)` "
-                    + "or `\(commandName) run \(pipeline)`; `\(commandName) help` lists every command.")
+                    + "or `\(commandName) run \(pipeline)`. \(more)")
         }
         if let table = resolver.knownTable(bare) {
             return CommandError(
                 message: "`\(table)` is a table, not a command. Try `\(commandName) freshness \(table)` "
-                    + "or `\(commandName) volume \(table)`; `\(commandName) help` lists every command.")
+                    + "or `\(commandName) volume \(table)`. \(more)")
         }
-        let words = CommandSyntax.all.map(\.word)
         let near = bare.count <= 64 ? NearestName.suggestions(for: bare.lowercased(), in: words) : []
         let hint = near.isEmpty ? "" : " Did you mean \(NameResolver.either(near.map { "\(commandName) \($0)" }))?"
-        return CommandError(
-            message: "\(CommandText.quoted(word)) is not a `\(commandName)` command.\(hint) `\(commandName) help` lists every command.")
+        return CommandError(message: "\(CommandText.quoted(word)) is not a `\(commandName)` command.\(hint) \(more)")
     }
 }
 
@@ -275,6 +284,15 @@ private struct Arguments {
             throw usageError("\(CommandText.quoted(word)) is not \(what); use the number from its message, e.g. `\(example)`.")
         }
         return id
+    }
+
+    /// Free text after the first `count` words (a reason), within `CommandText.maximumReasonLength`.
+    func reason(after count: Int) throws(CommandError) -> String? {
+        let reason = CommandText.freeText(raw.dropFirst(count))
+        if let reason, reason.count > CommandText.maximumReasonLength {
+            throw usageError("The reason is \(reason.count) characters long; keep it under \(CommandText.maximumReasonLength).")
+        }
+        return reason
     }
 
     /// A valid day `YYYY-MM-DD` and its day number.

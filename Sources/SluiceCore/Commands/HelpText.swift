@@ -4,7 +4,8 @@ import Foundation
 /// explained. Mrkdwn lines, under Slack's section limit together.
 public enum HelpText {
     /// Every command, one line each, after a heading; `commandName` is the configured slash command
-    /// (`/sluice`). With a `topic` that is a command word, that command's usage, notes and example.
+    /// (`/sluice`). With a `topic` that is a command word, that command's usage, notes, examples and
+    /// who may use it.
     public static func lines(commandName: String, topic: String? = nil) -> [String] {
         if let topic, let syntax = CommandSyntax.named(topic.lowercased()) {
             return lines(for: syntax, commandName: commandName)
@@ -19,11 +20,15 @@ public enum HelpText {
         return lines
     }
 
+    /// Usage and summary, notes, examples, and who may use it.
     private static func lines(for syntax: CommandSyntax, commandName: String) -> [String] {
         var lines = ["*\(syntax.usage(commandName: commandName))* — \(syntax.summary)"]
         lines += syntax.notes
-        lines.append("Example: \(syntax.exampleText(commandName: commandName))")
-        if syntax.operatorsOnly { lines.append("_Only operators (`access.operators` in the manifest) may use it._") }
+        let examples = syntax.examples(commandName: commandName)
+        lines.append((examples.count == 1 ? "Example: " : "Examples: ") + examples.joined(separator: " · "))
+        lines.append(syntax.operatorsOnly
+            ? "_Only operators (`access.operators` in the manifest) may use it._"
+            : "_Anyone may use it._")
         return lines
     }
 }

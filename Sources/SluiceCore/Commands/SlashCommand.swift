@@ -31,6 +31,10 @@ public enum SlashCommand: Sendable, Equatable {
     case mutes
     /// `ack ALERT_ID`.
     case ack(alertID: Int64)
+    /// `details ALERT_ID`: the alert's failing rows and the query that finds them.
+    case details(alertID: Int64)
+    /// `resolve ALERT_ID [REASON]`: closes an alert by hand.
+    case resolve(alertID: Int64, reason: String?)
     /// `digest`: posts the digest now.
     case digest
 
@@ -51,6 +55,8 @@ public enum SlashCommand: Sendable, Equatable {
         case .unmute: "unmute"
         case .mutes: "mutes"
         case .ack: "ack"
+        case .details: "details"
+        case .resolve: "resolve"
         case .digest: "digest"
         }
     }
@@ -71,7 +77,8 @@ public enum SlashCommand: Sendable, Equatable {
         case .alerts, .mutes, .digest: arguments = []
         case let .mute(target, end, reason): arguments = [target.description, end.description, reason]
         case let .unmute(target): arguments = [target.description]
-        case let .ack(alertID): arguments = [String(alertID)]
+        case let .ack(alertID), let .details(alertID): arguments = [String(alertID)]
+        case let .resolve(alertID, reason): arguments = [String(alertID), reason]
         }
         return ([word] + arguments.compactMap { $0 }).joined(separator: " ")
     }

@@ -3,7 +3,8 @@ import Foundation
 /// Block Kit for alerts: the top-level message (rendered from the alert's current state, so the
 /// same builder serves the first post and every edit) and the thread replies.
 public enum AlertMessages {
-    /// Action ids of the alert buttons; the value is the alert id.
+    /// Action ids of the alert buttons; the value is the alert id. Buttons are built and read
+    /// through `ButtonAction`.
     public enum Action {
         /// Acknowledge the alert.
         public static let acknowledge = "alert.ack"
@@ -15,9 +16,10 @@ public enum AlertMessages {
         public static let details = "alert.details"
     }
 
-    /// The mute choices on the buttons.
-    public static let muteChoices: [(suffix: String, label: String)] = [
-        ("1h", "Mute 1h"), ("4h", "Mute 4h"), ("24h", "Mute 24h"), ("tomorrow", "Mute until tomorrow 09:00"),
+    /// The mute choices on the buttons: the `action_id` suffix, the end it means, the label.
+    public static let muteChoices: [(suffix: String, end: MuteEnd, label: String)] = [
+        ("1h", .after(.hours(1)), "Mute 1h"), ("4h", .after(.hours(4)), "Mute 4h"), ("24h", .after(.hours(24)), "Mute 24h"),
+        ("tomorrow", .untilTomorrow(MuteEnd.morning), "Mute until tomorrow 09:00"),
     ]
 
     /// The alert's top-level message in its current state.
@@ -80,18 +82,17 @@ public enum AlertMessages {
     }
 
     private static func buttons(for alert: AlertRecord) -> [Button] {
-        let id = String(alert.id)
         var buttons: [Button] = []
         if alert.status == .open {
-            buttons.append(Button(text: "Acknowledge", actionID: Action.acknowledge, value: id, style: "primary"))
+            buttons.append(Button(text: "Acknowledge", action: .acknowledge(alertID: alert.id), style: "primary"))
         }
-        buttons += muteChoices.map { Button(text: $0.label, actionID: Action.mutePrefix + $0.suffix, value: id) }
+        buttons += muteChoices.map { Button(text: $0.label, action: .mute(alertID: alert.id, end: $0.end)) }
         buttons.append(Button(
-            text: "Rerun", actionID: Action.rerun, value: id, style: "danger",
+            text: "Rerun", action: .alertRerun(alertID: alert.id), style: "danger",
             confirm: Confirmation(
                 title: "Rerun run \(alert.runID)?",
                 text: "Reruns `\(alert.pipeline)` run \(alert.runID) from its failed step.", confirm: "Rerun")))
-        buttons.append(Button(text: "Details", actionID: Action.details, value: id))
+        buttons.append(Button(text: "Details", action: .details(alertID: alert.id)))
         return buttons
     }
 

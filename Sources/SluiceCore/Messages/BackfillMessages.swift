@@ -3,11 +3,9 @@ import Foundation
 /// Block Kit for backfills: the preview with Confirm / Cancel, and the short replies to the buttons.
 /// The progress message itself is built by `ProgressMessages.backfill`.
 public enum BackfillMessages {
-    /// Action ids of the backfill buttons; every one starts with `prefix`.
+    /// Action ids of the backfill buttons. Buttons are built and read through `ButtonAction`.
     public enum Action {
-        /// The prefix the conversation dispatches on.
-        public static let prefix = "backfill."
-        /// Confirm on the preview; the value is `rangeValue(pipeline:days:)`.
+        /// Confirm on the preview; the value is the range, `PIPELINE FROM TO`.
         public static let confirm = "backfill.confirm"
         /// Cancel on the preview (discards it); the value is the same range.
         public static let discard = "backfill.discard"
@@ -15,18 +13,6 @@ public enum BackfillMessages {
         public static let cancel = "backfill.cancel"
         /// Resume on a stopped backfill's progress message; the value is the backfill id.
         public static let resume = "backfill.resume"
-    }
-
-    /// The value carried by the preview's buttons: `PIPELINE FROM TO`.
-    public static func rangeValue(pipeline: String, days: [String]) -> String {
-        "\(pipeline) \(days.first ?? "") \(days.last ?? "")"
-    }
-
-    /// Reads `rangeValue` back: pipeline and the days from FROM to TO; nil when it is not one.
-    public static func parseRangeValue(_ value: String) -> (pipeline: String, days: [String])? {
-        let words = value.split(separator: " ").map(String.init)
-        guard words.count == 3, let days = Days.range(from: words[1], to: words[2]) else { return nil }
-        return (words[0], days)
     }
 
     /// The answer to `backfill PIPELINE FROM TO`: days, partitions replaced, loads left alone, models
@@ -57,11 +43,11 @@ public enum BackfillMessages {
         blocks.append(.section(text: what.joined(separator: "\n")))
         blocks.append(.section(text: costLine(plan)))
         blocks.append(.context([costNote(plan)]))
-        let value = rangeValue(pipeline: plan.pipeline, days: plan.days)
+        let (from, to) = (plan.days.first ?? "", plan.days.last ?? "")
         let confirmText = plan.resuming.map { "Confirm: resume from \($0.nextDay ?? "-")" } ?? "Confirm"
         blocks.append(.actions(blockID: "backfill.preview", [
-            Button(text: confirmText, actionID: Action.confirm, value: value, style: "primary"),
-            Button(text: "Cancel", actionID: Action.discard, value: value),
+            Button(text: confirmText, action: .confirmBackfill(pipeline: plan.pipeline, from: from, to: to), style: "primary"),
+            Button(text: "Cancel", action: .discardBackfill(pipeline: plan.pipeline, from: from, to: to)),
         ]))
         return SlackMessage(
             text: "Backfill preview: \(plan.pipeline), \(count(plan.remainingDays.count, "day")) to replace",
@@ -76,7 +62,7 @@ public enum BackfillMessages {
                 + "\(backfill.remainingDays.count) of \(total) left; finished days are not redone."
             : ":arrow_forward: Backfill \(backfill.id) of `\(backfill.pipeline)` started: \(total), \(dayRanges(backfill.days))."
         let cancel = Button(
-            text: "Cancel backfill", actionID: Action.cancel, value: String(backfill.id), style: "danger",
+            text: "Cancel backfill", action: .cancelBackfill(backfillID: backfill.id), style: "danger",
             confirm: Confirmation(
                 title: "Cancel backfill \(backfill.id)?",
                 text: "It stops once the day in progress is replaced; the days already replaced stay replaced.",

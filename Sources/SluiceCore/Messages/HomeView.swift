@@ -231,7 +231,7 @@ public enum HomeView {
                 + ":warning: \(unresolved.count - errors) warning\(unresolved.count - errors == 1 ? "" : "s") · "
                 + "\(acknowledged.count) acknowledged")]
         for alert in open.prefix(alertButtons) {
-            let button = Button(text: "Acknowledge", actionID: AlertMessages.Action.acknowledge, value: String(alert.id), style: "primary")
+            let button = Button(text: "Acknowledge", action: .acknowledge(alertID: alert.id), style: "primary")
             blocks.append(.section(text: alertText(alert, mutes: mutes, now: now, timeZone: timeZone), accessory: button))
         }
         let rest = (open.dropFirst(alertButtons) + acknowledged).map { alert in

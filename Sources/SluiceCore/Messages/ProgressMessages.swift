@@ -138,7 +138,7 @@ public enum ProgressMessages {
         }
         if backfill.state.isActive, backfill.cancelRequestedBy == nil {
             buttons.append(Button(
-                text: "Cancel backfill", actionID: BackfillMessages.Action.cancel, value: String(backfill.id), style: "danger",
+                text: "Cancel backfill", action: .cancelBackfill(backfillID: backfill.id), style: "danger",
                 confirm: Confirmation(
                     title: "Cancel backfill \(backfill.id)?",
                     text: "It stops once the day in progress is replaced; the days already replaced stay replaced.",
@@ -146,7 +146,7 @@ public enum ProgressMessages {
         }
         if backfill.state.isResumable, let next = backfill.nextDay {
             buttons.append(Button(
-                text: "Resume from \(next)", actionID: BackfillMessages.Action.resume, value: String(backfill.id), style: "primary"))
+                text: "Resume from \(next)", action: .resumeBackfill(backfillID: backfill.id), style: "primary"))
             context.append("Resume here, or with `backfill \(backfill.pipeline) \(backfill.days.first ?? "") \(backfill.days.last ?? "")` again: finished days are not redone.")
         }
         var blocks: [Block] = [.section(text: MessageFitting.truncate(lines.joined(separator: "\n"), to: BlockLimits.sectionText))]

@@ -3,7 +3,8 @@ import Foundation
 /// Block Kit for run results: one compact top-level message per run (a quiet line on success, a
 /// loud one naming the owners on failure) and the per-step details for its thread.
 public enum RunMessages {
-    /// Action id of the rerun button on a failed run; the value is the run id.
+    /// Action id of the rerun button on a failed run; the value is the run id. Buttons are built and
+    /// read through `ButtonAction`.
     public static let rerunAction = "run.rerun"
     /// Action id of the "Run anyway" button on a run refused for its cost; the value is the pipeline.
     public static let confirmCostAction = "run.confirm-cost"
@@ -13,7 +14,7 @@ public enum RunMessages {
     public static func costRefused(pipeline: String, reason: String, models: [(table: TableName, bytes: Int64)]) -> SlackMessage {
         let lines = models.sorted { $0.bytes > $1.bytes }.prefix(10).map { "`\($0.table)` · \(Format.bytes($0.bytes))" }
         let button = Button(
-            text: "Run anyway", actionID: confirmCostAction, value: pipeline, style: "danger",
+            text: "Run anyway", action: .confirmCost(pipeline: pipeline), style: "danger",
             confirm: Confirmation(title: "Run \(pipeline) anyway?", text: MessageFitting.truncate(reason, to: 280), confirm: "Run"))
         return SlackMessage(
             text: "\(pipeline) was not started: \(reason)",
@@ -44,7 +45,7 @@ public enum RunMessages {
         }
         if !owners.isEmpty { lines.append("cc \(Mentions.mentions(owners))") }
         let rerun = Button(
-            text: "Rerun from failed step", actionID: rerunAction, value: String(run.id), style: "danger",
+            text: "Rerun from failed step", action: .rerun(runID: run.id), style: "danger",
             confirm: Confirmation(title: "Rerun run \(run.id)?", text: "Reruns `\(run.pipeline)` from its failed step.", confirm: "Rerun"))
         return SlackMessage(
             text: "\(run.pipeline) run \(run.id) \(run.state.rawValue)",

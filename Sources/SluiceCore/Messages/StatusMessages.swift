@@ -67,7 +67,7 @@ public enum StatusMessages {
             if let by = alert.acknowledgedBy { line += " · acknowledged by <@\(by)>" }
             if AlertLifecycle.isMuted(alert, by: mutes, at: now) { line += " · :mute: muted" }
             let button = alert.status == .open
-                ? Button(text: "Acknowledge", actionID: AlertMessages.Action.acknowledge, value: String(alert.id))
+                ? Button(text: "Acknowledge", action: .acknowledge(alertID: alert.id))
                 : nil
             blocks.append(.section(text: line, accessory: button))
         }

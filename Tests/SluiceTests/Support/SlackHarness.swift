@@ -3,7 +3,9 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdTesting
 import Logging
+import NIOCore
 import Prometheus
 import Server
 import SlackDelivery
@@ -73,6 +75,29 @@ struct SlackHarness: Sendable {
         Application(router: sluice.router(surface: surface))
     }
 
+    /// Sends one signed request to the routes and returns its answer once everything the request
+    /// started in the background (the command, button press or thread reply, and the replies they
+    /// send) is done: each request gets its own route work queue, drained to the end. Runs started
+    /// from Slack still go to `work`.
+    @discardableResult
+    func send(_ uri: String, _ body: String, contentType: String, retry: Int? = nil) async throws -> (status: HTTPResponse.Status, body: String) {
+        let routeWork = WorkQueue()
+        var surface = self.surface
+        surface.work = routeWork
+        let router = sluice.router(surface: surface)
+        var signed = signedHeaders(body, contentType: contentType)
+        if let retry { signed[HTTPField.Name("X-Slack-Retry-Num")!] = String(retry) }
+        let headers = signed
+        let answer = try await Application(router: router).test(.router) { client in
+            try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)) {
+                ($0.status, String(buffer: $0.body))
+            }
+        }
+        routeWork.finish()
+        await routeWork.run()
+        return answer
+    }
+
     /// Runs the pipeline once and delivers what it enqueued.
     @discardableResult
     func runAndDeliver() async throws -> RunRecord {
@@ -97,16 +122,22 @@ struct SlackHarness: Sendable {
         return fields.map { "\($0.0)=\(formEscape($0.1))" }.joined(separator: "&")
     }
 
-    /// A `block_actions` interaction form body pressing one button.
-    static func actionBody(actionID: String, value: String, user: String = operatorID, responseURL: String) -> String {
-        let payload: [String: Any] = [
+    /// A `block_actions` interaction form body pressing one button; `messageTS` is the message the
+    /// button is on (nil: an ephemeral message, which Slack sends without `message`).
+    static func actionBody(
+        actionID: String, value: String, user: String = operatorID, responseURL: String, messageTS: String? = nil
+    ) -> String {
+        var payload: [String: Any] = [
             "type": "block_actions", "user": ["id": user, "username": "someone", "team_id": "T0001"],
             "api_app_id": "A123456", "token": "9s8d9as89d8as9d8as989", "trigger_id": "12466734323.1395872398",
             "team": ["id": "T0001", "domain": "example"], "channel": ["id": "C0FAKE0001", "name": "alerts"],
             "response_url": responseURL,
+            "container": ["type": "message", "message_ts": messageTS ?? "1548426400.000100", "channel_id": "C0FAKE0001",
+                          "is_ephemeral": messageTS == nil],
             "actions": [["action_id": actionID, "block_id": "alert", "value": value, "type": "button",
                          "text": ["type": "plain_text", "text": "Button"], "action_ts": "1548426417.840180"]],
         ]
+        if let messageTS { payload["message"] = ["type": "message", "ts": messageTS, "text": "alert"] }
         let json = String(decoding: (try? JSONSerialization.data(withJSONObject: payload)) ?? Data(), as: UTF8.self)
         return "payload=" + formEscape(json)
     }
