@@ -58,7 +58,7 @@ public struct AlertWatcher: Sendable {
             for var alert in open where alert.status == .open && alert.severity == .error && alert.escalatedAt == nil {
                 guard let original = alert.messageOutboxID, now.timeIntervalSince(alert.openedAt) >= delay,
                       !AlertLifecycle.isMuted(alert, by: mutes, at: now) else { continue }
-                let owners = manifest.pipeline(named: alert.pipeline)?.owners ?? []
+                let owners = manifest.owners(for: alert.pipeline)
                 let who = owners.isEmpty ? "Nobody has" : Mentions.mentions(owners) + ": nobody has"
                 _ = try writer.enqueue(
                     channel: recorder.channel(for: alert.pipeline), action: .post(threadOf: original),

@@ -41,7 +41,7 @@ extension Conversation {
             try await auditor.record(requester, "backfill.confirm", pipeline, detail: "\(from) → \(to): not a backfill range", outcome: "failed")
             return .note(":warning: That button does not name a backfill Sluice can run; ask again with `\(commandName) backfill PIPELINE FROM TO`.")
         }
-        let channel = requester.channelID ?? found.channel ?? manifest.slack.defaultChannel
+        let channel = requester.channelID ?? manifest.channel(for: found.name)
         let started: (backfill: BackfillRecord, resumed: Bool)
         do {
             started = try await backfills.start(pipeline: pipeline, days: days, requestedBy: requester.userID, channel: channel)

@@ -195,7 +195,7 @@ public struct Conversation: Sendable {
         let runner = self.runner
         let logger = self.logger
         let progress = await RunProgressReporter.start(
-            for: run, channel: requester.channelID ?? manifest.pipeline(named: request.pipeline)?.channel ?? manifest.slack.defaultChannel,
+            for: run, channel: requester.channelID ?? manifest.channel(for: request.pipeline),
             state: state, clock: clock, logger: logger)
         work.submit {
             do {
@@ -204,7 +204,7 @@ public struct Conversation: Sendable {
                 logger.error("run from Slack failed", metadata: ["run": "\(run.id)", "error": "\(error)"])
             }
         }
-        let channel = manifest.pipeline(named: request.pipeline)?.channel ?? manifest.slack.defaultChannel
+        let channel = manifest.channel(for: request.pipeline)
         let what = request.rerunOf.map { "Rerunning run \($0) of `\(request.pipeline)` as run \(run.id)" }
             ?? "Started `\(request.pipeline)` run \(run.id)"
         return CommandReply(StatusMessages.note(":arrow_forward: \(what), requested by <@\(requester.userID)>. The result will be posted in \(channel)."), ephemeral: false)
