@@ -30,11 +30,7 @@ public struct SlackReplyChannel: ReplyChannel {
             if let responseURL {
                 try await client.respond(to: responseURL, message: reply.message, ephemeral: reply.ephemeral, replaceOriginal: false)
             } else if let channel {
-                if reply.ephemeral {
-                    try await client.postEphemeral(channel: channel, user: user, message: reply.message, threadTS: nil)
-                } else {
-                    _ = try await client.post(channel: channel, message: reply.message, threadTS: nil)
-                }
+                try await post(reply, channel: channel, threadTS: nil, user: user)
             }
         } catch {
             logger.error("could not deliver a reply", metadata: ["user": "\(user)", "error": "\(error)"])
@@ -44,13 +40,18 @@ public struct SlackReplyChannel: ReplyChannel {
     /// Posts in the thread.
     public func replyInThread(_ reply: CommandReply, channel: String, threadTS: String, user: String) async {
         do {
-            if reply.ephemeral {
-                try await client.postEphemeral(channel: channel, user: user, message: reply.message, threadTS: threadTS)
-            } else {
-                _ = try await client.post(channel: channel, message: reply.message, threadTS: threadTS)
-            }
+            try await post(reply, channel: channel, threadTS: threadTS, user: user)
         } catch {
             logger.error("could not reply in a thread", metadata: ["channel": "\(channel)", "error": "\(error)"])
+        }
+    }
+
+    /// `chat.postEphemeral` for an ephemeral reply (only `user` sees it), else `chat.postMessage`.
+    private func post(_ reply: CommandReply, channel: String, threadTS: String?, user: String) async throws {
+        if reply.ephemeral {
+            try await client.postEphemeral(channel: channel, user: user, message: reply.message, threadTS: threadTS)
+        } else {
+            _ = try await client.post(channel: channel, message: reply.message, threadTS: threadTS)
         }
     }
 }

@@ -19,7 +19,7 @@ import Worker
 /// The demo `shop` pipeline (the checked-in manifest and models, generated CSVs) wired like the
 /// server against a fake Slack: state store, SQLite warehouse on the test clock, runner, the
 /// conversation and the `/slack/*` routes. For the question commands: freshness, volume, cost.
-struct AskHarness: Sendable {
+struct AskHarness: ApplicationHarness, Sendable {
     static let signingSecret = SlackSigning.exampleSecret
     static let askerID = "U0ASKER"
     static let form = "application/x-www-form-urlencoded"
@@ -29,20 +29,12 @@ struct AskHarness: Sendable {
     let surface: SlackSurface
     let clock: TestClock
 
-    var manifest: Manifest { sluice.manifest }
-    var state: SQLiteStateStore { sluice.state }
-    var warehouse: any Warehouse { sluice.warehouse }
-    var runner: PipelineRunner { sluice.runner }
-    var work: WorkQueue { sluice.work }
-    var conversation: Conversation { sluice.conversation }
 
     init(slack: FakeSlackWebAPI, orders: Int = 2_000) throws {
         let workspace = try Workspace()
         self.workspace = workspace
-        try FileManager.default.copyItem(atPath: Workspace.repositoryRoot + "/manifest", toPath: workspace.path("manifest"))
-        try? FileManager.default.removeItem(atPath: workspace.path("manifest/demo"))
         clock = TestClock()
-        try DemoData.write(orders: orders, to: workspace.path("manifest/demo"), endingAt: clock.now)
+        try workspace.copyDemoShop(orders: orders, endingAt: clock.now)
         sluice = try workspace.application(manifestPath: "manifest/sluice.yml", slack: slack, clock: clock)
         guard case .sqlite = sluice.manifest.warehouse else { throw AskSetupError("the demo manifest is not on SQLite") }
         surface = sluice.slackSurface(botUserID: FakeSlackWebAPI.botUserID)

@@ -145,7 +145,7 @@ struct GatedWarehouse: Warehouse {
 /// Slack, with a `DayGate` in front of the warehouse's loads. Requests are signed HTTP requests;
 /// what they start in the background (runs, backfills) goes to the application's work queue, kept
 /// running by `routeTask()`; `finish()` waits for all of it to end, so a test knows when it is done.
-struct BackfillHarness: Sendable {
+struct BackfillHarness: ApplicationHarness, Sendable {
     static let signingSecret = SlackSigning.exampleSecret
     /// The demo manifest's operator.
     static let operatorID = "U0123ABCD"
@@ -159,19 +159,12 @@ struct BackfillHarness: Sendable {
     let clock: TickingClock
     let gate: DayGate
 
-    var manifest: Manifest { sluice.manifest }
-    var state: SQLiteStateStore { sluice.state }
-    var warehouse: any Warehouse { sluice.warehouse }
-    var runner: PipelineRunner { sluice.runner }
-    var sender: OutboxSender { sluice.sender }
 
     init(slack: FakeSlackWebAPI) throws {
         let workspace = try Workspace()
         self.workspace = workspace
-        try FileManager.default.copyItem(atPath: Workspace.repositoryRoot + "/manifest", toPath: workspace.path("manifest"))
-        try? FileManager.default.removeItem(atPath: workspace.path("manifest/demo"))
         clock = TickingClock()
-        try DemoData.write(orders: 2_000, to: workspace.path("manifest/demo"), endingAt: clock.now)
+        try workspace.copyDemoShop(orders: 2_000, endingAt: clock.now)
         let gate = DayGate()
         self.gate = gate
         sluice = try workspace.application(manifestPath: "manifest/sluice.yml", slack: slack, clock: clock) { manifest, configuration, clock, logger in

@@ -18,7 +18,7 @@ import Worker
 /// The composition root wired against a fake Slack, with its App Home publisher on the surface: a
 /// scheduled pipeline `mini` whose not-null check fails (an open alert) and whose freshness check
 /// passes (its newest `updated_at` is an hour old at the test clock's start).
-struct HomeHarness: Sendable {
+struct HomeHarness: ApplicationHarness, Sendable {
     static let operatorID = "U0OPERATOR"
     /// The user in `Fixtures/slack/event-app-home-opened.json`.
     static let viewerID = "U0123ABCD"
@@ -33,11 +33,6 @@ struct HomeHarness: Sendable {
     /// Replies to button presses, in the order they were delivered.
     let replies: AsyncStream<CommandReply>
 
-    var manifest: Manifest { sluice.manifest }
-    var state: SQLiteStateStore { sluice.state }
-    var runner: PipelineRunner { sluice.runner }
-    var sender: OutboxSender { sluice.sender }
-    var work: WorkQueue { sluice.work }
 
     static func manifestYAML() -> String {
         """

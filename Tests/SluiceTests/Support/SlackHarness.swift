@@ -18,7 +18,7 @@ import Worker
 
 /// The composition root wired against a fake Slack (`Workspace.application`): state store, SQLite
 /// warehouse, runner, outbox sender over `SlackWebClient`, the conversation and the `/slack/*` routes.
-struct SlackHarness: Sendable {
+struct SlackHarness: ApplicationHarness, Sendable {
     static let signingSecret = SlackSigning.exampleSecret
     static let operatorID = "U0OPERATOR"
     static let bystanderID = "U0BYSTANDER"
@@ -29,11 +29,6 @@ struct SlackHarness: Sendable {
     let surface: SlackSurface
     let clock: TestClock
 
-    var manifest: Manifest { sluice.manifest }
-    var state: SQLiteStateStore { sluice.state }
-    var runner: PipelineRunner { sluice.runner }
-    var sender: OutboxSender { sluice.sender }
-    var work: WorkQueue { sluice.work }
 
     /// A pipeline `mini`: one CSV (`customer` may be empty → the not_null check fails) and one model.
     static func miniManifest() -> String {

@@ -1,7 +1,12 @@
 import Foundation
+import Conversation
 import Logging
+import SlackDelivery
 import SluiceApp
 import SluiceCore
+import StateStore
+import Warehouse
+import Worker
 
 extension Workspace {
     /// The composition root over this workspace, exactly as the executable wires a process: the
@@ -24,5 +29,30 @@ extension Workspace {
         return try SluiceApplication.build(
             configuration, dependencies: SluiceDependencies(clock: clock, warehouse: warehouse ?? SluiceDependencies.openWarehouse),
             logger: logger)
+    }
+}
+
+/// A test harness over one wired application: the parts tests reach for, read from it.
+protocol ApplicationHarness {
+    /// The composition root's objects.
+    var sluice: SluiceApplication { get }
+}
+
+extension ApplicationHarness {
+    var manifest: Manifest { sluice.manifest }
+    var state: SQLiteStateStore { sluice.state }
+    var warehouse: any Warehouse { sluice.warehouse }
+    var runner: PipelineRunner { sluice.runner }
+    var sender: OutboxSender { sluice.sender }
+    var work: WorkQueue { sluice.work }
+    var conversation: Conversation { sluice.conversation }
+}
+
+extension Workspace {
+    /// The checked-in demo manifest and models, with fresh demo data of `orders` orders ending at `now`.
+    func copyDemoShop(orders: Int, endingAt now: Date) throws {
+        try FileManager.default.copyItem(atPath: Workspace.repositoryRoot + "/manifest", toPath: path("manifest"))
+        try? FileManager.default.removeItem(atPath: path("manifest/demo"))
+        try DemoData.write(orders: orders, to: path("manifest/demo"), endingAt: now)
     }
 }
