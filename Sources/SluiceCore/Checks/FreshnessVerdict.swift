@@ -123,10 +123,23 @@ public struct FreshnessRule: Sendable, Equatable {
 
     /// Every freshness check on `table` in the manifest: its own pipeline's first, then manifest order.
     public static func rules(for table: TableName, in manifest: Manifest) -> [FreshnessRule] {
-        let owner = manifest.owner(of: table)
-        let ordered = manifest.pipelines.filter { $0.name == owner } + manifest.pipelines.filter { $0.name != owner }
-        return ordered.flatMap { pipeline in
-            pipeline.checks.compactMap { FreshnessRule($0, pipeline: pipeline.name) }.filter { $0.table == table }
+        byTable(in: manifest)[table] ?? []
+    }
+
+    /// Every table's freshness checks, each table's own pipeline's first, then manifest order: one
+    /// pass over the manifest, for surfaces that judge many tables.
+    public static func byTable(in manifest: Manifest) -> [TableName: [FreshnessRule]] {
+        var rules: [TableName: [FreshnessRule]] = [:]
+        for pipeline in manifest.pipelines {
+            for check in pipeline.checks {
+                if let rule = FreshnessRule(check, pipeline: pipeline.name) { rules[rule.table, default: []].append(rule) }
+            }
         }
+        let owners = manifest.owners
+        for (table, list) in rules where list.count > 1 {
+            let own = owners[table]
+            rules[table] = list.filter { $0.pipeline == own } + list.filter { $0.pipeline != own }
+        }
+        return rules
     }
 }

@@ -65,6 +65,15 @@ public struct Manifest: Sendable, Equatable {
         pipelines.first { $0.tables.contains(table) }?.name
     }
 
+    /// Every table's first pipeline that loads or builds it, in one pass.
+    public var owners: [TableName: String] {
+        var owners: [TableName: String] = [:]
+        for pipeline in pipelines {
+            for table in pipeline.tables where owners[table] == nil { owners[table] = pipeline.name }
+        }
+        return owners
+    }
+
     // MARK: Routing: the one rule for where a message goes and whom it names
 
     /// The channel a pipeline's messages go to (run results, alerts, progress): its `channel`, else

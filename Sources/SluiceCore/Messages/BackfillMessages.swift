@@ -3,6 +3,17 @@ import Foundation
 /// Block Kit for backfills: the preview with Confirm / Cancel, and the short replies to the buttons.
 /// The progress message itself is built by `ProgressMessages.backfill`.
 public enum BackfillMessages {
+    /// The Cancel button of a running backfill, with its confirm dialog (the started reply and the
+    /// progress message carry the same one).
+    public static func cancelButton(_ backfill: BackfillRecord) -> Button {
+        Button(
+            text: "Cancel backfill", action: .cancelBackfill(backfillID: backfill.id), style: "danger",
+            confirm: Confirmation(
+                title: "Cancel backfill \(backfill.id)?",
+                text: "It stops once the day in progress is replaced; the days already replaced stay replaced.",
+                confirm: "Cancel backfill", deny: "Keep going"))
+    }
+
     /// Action ids of the backfill buttons. Buttons are built and read through `ButtonAction`.
     public enum Action {
         /// Confirm on the preview; the value is the range, `PIPELINE FROM TO`.
@@ -61,12 +72,7 @@ public enum BackfillMessages {
             ? ":arrow_forward: Backfill \(backfill.id) of `\(backfill.pipeline)` resumed from \(backfill.nextDay ?? "-"): "
                 + "\(backfill.remainingDays.count) of \(total) left; finished days are not redone."
             : ":arrow_forward: Backfill \(backfill.id) of `\(backfill.pipeline)` started: \(total), \(dayRanges(backfill.days))."
-        let cancel = Button(
-            text: "Cancel backfill", action: .cancelBackfill(backfillID: backfill.id), style: "danger",
-            confirm: Confirmation(
-                title: "Cancel backfill \(backfill.id)?",
-                text: "It stops once the day in progress is replaced; the days already replaced stay replaced.",
-                confirm: "Cancel backfill", deny: "Keep going"))
+        let cancel = cancelButton(backfill)
         return SlackMessage(
             text: "Backfill \(backfill.id) of \(backfill.pipeline) \(resumed ? "resumed" : "started")",
             blocks: [

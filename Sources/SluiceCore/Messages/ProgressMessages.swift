@@ -137,12 +137,7 @@ public enum ProgressMessages {
             }
         }
         if backfill.state.isActive, backfill.cancelRequestedBy == nil {
-            buttons.append(Button(
-                text: "Cancel backfill", action: .cancelBackfill(backfillID: backfill.id), style: "danger",
-                confirm: Confirmation(
-                    title: "Cancel backfill \(backfill.id)?",
-                    text: "It stops once the day in progress is replaced; the days already replaced stay replaced.",
-                    confirm: "Cancel backfill", deny: "Keep going")))
+            buttons.append(BackfillMessages.cancelButton(backfill))
         }
         if backfill.state.isResumable, let next = backfill.nextDay {
             buttons.append(Button(

@@ -126,6 +126,7 @@ public struct FreshnessReport: Sendable, Equatable {
         now: Date
     ) {
         self.now = now
+        let rules = FreshnessRule.byTable(in: manifest)
         entries = subjects.map { subject -> Entry in
             let write = lastWrites[subject.table]
             func judged(_ rule: FreshnessRule?) -> Entry {
@@ -135,7 +136,7 @@ public struct FreshnessReport: Sendable, Equatable {
                     reading: readings[request] ?? .unavailable("not read"), lastWrite: write), now: now)
             }
             // The first rule wins ties, so the table's own pipeline's check is the one shown.
-            let judgements = FreshnessRule.rules(for: subject.table, in: manifest).map(judged)
+            let judgements = (rules[subject.table] ?? []).map(judged)
             return judgements.enumerated().min { ($0.element.verdict, $0.offset) < ($1.element.verdict, $1.offset) }?.element
                 ?? judged(nil)
         }
@@ -145,15 +146,17 @@ public struct FreshnessReport: Sendable, Equatable {
     /// checks name (a table without a freshness check is read from its metadata).
     public static func requests(for tables: [TableName], in manifest: Manifest) -> [FreshnessRequest] {
         var seen = Set<FreshnessRequest>()
+        let rules = FreshnessRule.byTable(in: manifest)
         return tables.flatMap { table -> [FreshnessRequest] in
-            let sources = FreshnessRule.rules(for: table, in: manifest).map(\.source)
+            let sources = (rules[table] ?? []).map(\.source)
             return (sources.isEmpty ? [.metadata] : sources).map { FreshnessRequest(table: table, source: $0) }
         }.filter { seen.insert($0).inserted }
     }
 
     /// Every table of the manifest once, each with the first pipeline that writes it.
     public static func subjects(in manifest: Manifest) -> [(pipeline: String, table: TableName)] {
-        manifest.uniqueTables.map { (manifest.owner(of: $0) ?? "", $0) }
+        let owners = manifest.owners
+        return manifest.uniqueTables.map { (owners[$0] ?? "", $0) }
     }
 
     /// How many entries have this verdict.
