@@ -1,7 +1,9 @@
 import Foundation
 
-/// A JSON value, for recording and asserting on what the fake received.
-enum JSON: Sendable, Equatable, Codable, CustomStringConvertible {
+/// A JSON value, for recording and asserting on what the fake Slack received. Parsing is
+/// Foundation's (`JSONSerialization`): it accepts and rejects exactly what Foundation's JSON
+/// reader does, and this type only names the values it read.
+enum JSON: Sendable, Equatable, Encodable, CustomStringConvertible {
     case null
     case bool(Bool)
     case number(Double)
@@ -11,7 +13,35 @@ enum JSON: Sendable, Equatable, Codable, CustomStringConvertible {
 
     /// Parses JSON text; nil when it is not JSON.
     static func parse(_ bytes: [UInt8]) -> JSON? {
-        try? JSONDecoder().decode(JSON.self, from: Data(bytes))
+        guard let value = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
+            return nil
+        }
+        return JSON(serialized: value)
+    }
+
+    /// The value `JSONSerialization` read: `NSNull`, an `NSNumber`, a string, an array or a
+    /// dictionary; nil for anything else. Booleans come as `NSNumber`s too, and on Linux `1 as? Bool`
+    /// succeeds, so `true` and `false` are told from 1 and 0 by their class, the class of
+    /// `NSNumber(value: true)` (`__NSCFBoolean` on Linux and on Apple platforms alike).
+    private init?(serialized value: Any) {
+        switch value {
+        case is NSNull:
+            self = .null
+        case let number as NSNumber:
+            self = type(of: number) == type(of: NSNumber(value: true)) ? .bool(number.boolValue) : .number(number.doubleValue)
+        case let string as String:
+            self = .string(string)
+        case let array as [Any]:
+            let elements = array.compactMap(JSON.init(serialized:))
+            guard elements.count == array.count else { return nil }
+            self = .array(elements)
+        case let object as [String: Any]:
+            let members = object.compactMapValues(JSON.init(serialized:))
+            guard members.count == object.count else { return nil }
+            self = .object(members)
+        default:
+            return nil
+        }
     }
 
     /// A member of an object.
@@ -55,7 +85,8 @@ enum JSON: Sendable, Equatable, Codable, CustomStringConvertible {
         try JSONDecoder().decode(type, from: Data(encoded().utf8))
     }
 
-    /// Compact JSON text with sorted keys.
+    /// Compact JSON text with sorted keys. Written by `JSONEncoder`, whose keys sort by code point
+    /// (`JSONSerialization`'s `.sortedKeys` orders `A1` after `a`), so texts tests search stay as they were.
     func encoded() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -63,23 +94,6 @@ enum JSON: Sendable, Equatable, Codable, CustomStringConvertible {
     }
 
     var description: String { encoded() }
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() {
-            self = .null
-        } else if let value = try? c.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? c.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? c.decode(String.self) {
-            self = .string(value)
-        } else if let value = try? c.decode([JSON].self) {
-            self = .array(value)
-        } else {
-            self = .object(try c.decode([String: JSON].self))
-        }
-    }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
