@@ -24,7 +24,7 @@ import Warehouse
 @Suite(
     "BigQuery warehouse on a BigQuery emulator (opt-in: BIGQUERY_EMULATOR_HOST)",
     .enabled(if: ProcessInfo.processInfo.environment["BIGQUERY_EMULATOR_HOST"] != nil))
-struct BigQueryEmulatorTests {
+struct BigQueryEmulatorTests: BigQueryWarehouseSuite {
     static var environment: [String: String] { ProcessInfo.processInfo.environment }
     static var project: String { environment["BIGQUERY_EMULATOR_PROJECT"] ?? "sluice-test" }
 
@@ -37,7 +37,7 @@ struct BigQueryEmulatorTests {
     }
 
     static func warehouse(cap: Int64? = 50_000_000_000) -> BigQueryWarehouse {
-        BigQueryWarehouse(client: client(), cost: CostConfig(maximumBytesBilled: cap), clock: BigQueryWarehouseTests.clock)
+        BigQueryWarehouse(client: client(), cost: CostConfig(maximumBytesBilled: cap), clock: Self.clock)
     }
 
     /// A dataset name no other test or run uses.
@@ -46,11 +46,7 @@ struct BigQueryEmulatorTests {
     }
 
     static func rows(_ warehouse: BigQueryWarehouse, _ sql: String) async throws -> [[String?]] {
-        try await warehouse.query(sql, limit: 10_000, context: BigQueryWarehouseTests.context("check:emulator")).rows
-    }
-
-    static func order(_ id: Int64, _ status: String, _ total: Double, day: String) -> [Value] {
-        BigQueryWarehouseTests.order(id, status, total, day: day)
+        try await warehouse.query(sql, limit: 10_000, context: Self.context("check:emulator")).rows
     }
 
     @Test func aMergeKeepsTheNewestVersionOfEachKeyAndDropsItsStagingTable() async throws {
@@ -58,10 +54,10 @@ struct BigQueryEmulatorTests {
         let raw = Self.dataset("raw")
         try await warehouse.prepare(datasets: [raw])
         let table = "\(raw).orders"
-        _ = try await BigQueryWarehouseTests.load(warehouse, [
+        _ = try await Self.load(warehouse, [
             Self.order(1, "processing", 10, day: "2026-11-10"), Self.order(2, "processing", 20, day: "2026-11-10"),
         ], write: .merge(key: ["order_id"]), table: table)
-        let second = try await BigQueryWarehouseTests.load(warehouse, [
+        let second = try await Self.load(warehouse, [
             Self.order(2, "shipped", 21, day: "2026-11-10"), Self.order(3, "processing", 30, day: "2026-11-11"),
             Self.order(2, "delivered", 22, day: "2026-11-10"),
         ], write: .merge(key: ["order_id"]), table: table)
@@ -71,7 +67,7 @@ struct BigQueryEmulatorTests {
         #expect(try await Self.client().table(dataset: raw, table: "_sluice_stage_orders_7") == nil)
 
         await #expect(throws: WarehouseError.self) {
-            try await BigQueryWarehouseTests.load(
+            try await Self.load(
                 warehouse, [Self.order(4, "x", 1, day: "2026-11-12"), Self.order(5, "x", 1, day: "2026-11-12")],
                 write: .merge(key: ["order_id"]), table: table, failAfter: 1)
         }
@@ -85,11 +81,11 @@ struct BigQueryEmulatorTests {
         let table = "\(raw).orders"
         let days = ["2026-11-10", "2026-11-11", "2026-11-12", "2026-11-13", "2026-11-14"]
         let original = days.enumerated().flatMap { index, day in (0..<3).map { Self.order(Int64(index * 10 + $0), "old", 1, day: day) } }
-        _ = try await BigQueryWarehouseTests.load(warehouse, original, write: .truncate, table: table)
+        _ = try await Self.load(warehouse, original, write: .truncate, table: table)
         let fresh = days.enumerated().flatMap { index, day in
             (0..<(index + 1)).map { n in Self.order(Int64(100 + index * 10 + n), "new", 2, day: day) }
         }
-        let result = try await BigQueryWarehouseTests.load(
+        let result = try await Self.load(
             warehouse, fresh.filter { $0[3] != .date("2026-11-13") }, write: .merge(key: ["order_id"]),
             days: ["2026-11-11", "2026-11-12", "2026-11-13"], table: table)
         #expect(result.rowsLoaded == 5 && result.rowsOutsidePartitions == 6 && result.rowsInTable == 11)
@@ -105,7 +101,7 @@ struct BigQueryEmulatorTests {
         let raw = Self.dataset("raw"), mart = Self.dataset("mart")
         try await warehouse.prepare(datasets: [raw, mart])
         let orders = try #require(TableName("\(raw).orders"))
-        _ = try await BigQueryWarehouseTests.load(warehouse, [
+        _ = try await Self.load(warehouse, [
             Self.order(1, "paid", 10, day: "2026-11-10"), Self.order(2, "paid", 20, day: "2026-11-10"),
             Self.order(3, "cancelled", 30, day: "2026-11-11"),
         ], write: .truncate, table: orders.description)
@@ -113,24 +109,24 @@ struct BigQueryEmulatorTests {
             name: try #require(TableName("\(mart).daily")), sqlPath: "models/daily.sql",
             sql: "select order_date as day, countif(status != 'cancelled') as orders, round(sum(if(status != 'cancelled', total, 0)), 2) as revenue\nfrom `\(orders)` group by order_date\n-- trailing comment",
             materialized: .table, partitionBy: "day", dependencies: [orders])
-        #expect(try await warehouse.materialize(daily, context: BigQueryWarehouseTests.context("model:mart.daily")).rows == 2)
+        #expect(try await warehouse.materialize(daily, context: Self.context("model:mart.daily")).rows == 2)
         let built = try await Self.rows(warehouse, "select cast(day as string), orders, revenue from `\(mart).daily` order by day")
         #expect(built.map { [$0[0], $0[1], $0[2].flatMap(Double.init).map { String($0) }] } == [["2026-11-10", "2", "30.0"], ["2026-11-11", "0", "0.0"]])
 
         let view = Model(
             name: try #require(TableName("\(mart).paid")), sqlPath: "models/paid.sql",
             sql: "select order_id from `\(orders)` where status = 'paid' -- comment", materialized: .view, dependencies: [orders])
-        _ = try await warehouse.materialize(view, context: BigQueryWarehouseTests.context("model:mart.paid"))
+        _ = try await warehouse.materialize(view, context: Self.context("model:mart.paid"))
         #expect(try await Self.rows(warehouse, "select count(*) from `\(mart).paid`") == [["2"]])
 
         let latest = Model(
             name: try #require(TableName("\(mart).latest")), sqlPath: "models/latest.sql",
             sql: "select order_id, status, total from `\(orders)`;", materialized: .incremental(uniqueKey: ["order_id"]), dependencies: [orders])
-        _ = try await warehouse.materialize(latest, context: BigQueryWarehouseTests.context("model:mart.latest"))
-        _ = try await BigQueryWarehouseTests.load(
+        _ = try await warehouse.materialize(latest, context: Self.context("model:mart.latest"))
+        _ = try await Self.load(
             warehouse, [Self.order(3, "refunded", 30, day: "2026-11-11"), Self.order(4, "paid", 40, day: "2026-11-12")], write: .truncate,
             table: orders.description)
-        #expect(try await warehouse.materialize(latest, context: BigQueryWarehouseTests.context("model:mart.latest")).rows == 2)
+        #expect(try await warehouse.materialize(latest, context: Self.context("model:mart.latest")).rows == 2)
         #expect(try await Self.rows(warehouse, "select order_id, status from `\(mart).latest` order by order_id") == [
             ["1", "paid"], ["2", "paid"], ["3", "refunded"], ["4", "paid"],
         ])
@@ -141,11 +137,11 @@ struct BigQueryEmulatorTests {
         let warehouse = Self.warehouse()
         let raw = Self.dataset("raw")
         try await warehouse.prepare(datasets: [raw])
-        _ = try await BigQueryWarehouseTests.load(warehouse, [
+        _ = try await Self.load(warehouse, [
             Self.order(1, "paid", 10, day: "2026-11-10"), Self.order(1, "o'neil", 20, day: "2026-11-10"),
             [.integer(2), .null, .float(-5), .date("2026-11-11"), .null], Self.order(9, "paid", 1, day: "2026-11-11"),
         ], write: .truncate, table: "\(raw).orders")
-        _ = try await BigQueryWarehouseTests.load(warehouse, [Self.order(1, "paid", 1, day: "2026-11-10")], write: .truncate, table: "\(raw).parents")
+        _ = try await Self.load(warehouse, [Self.order(1, "paid", 1, day: "2026-11-10")], write: .truncate, table: "\(raw).parents")
         let table = try #require(TableName("\(raw).orders"))
         let checks: [(CheckKind, Int64)] = [
             (.notNull(table, column: "status"), 1),
@@ -156,10 +152,10 @@ struct BigQueryEmulatorTests {
         ]
         for (kind, failing) in checks {
             let sql = try #require(CheckSQL.failingRowsQuery(for: Check(name: kind.word, kind: kind, severity: .error), dialect: .bigquery))
-            #expect(try await warehouse.query(sql, limit: 5, context: BigQueryWarehouseTests.context("check:\(kind.word)")).totalRows == failing, "\(sql)")
+            #expect(try await warehouse.query(sql, limit: 5, context: Self.context("check:\(kind.word)")).totalRows == failing, "\(sql)")
         }
         let invalid = await #expect(throws: WarehouseError.self) {
-            try await warehouse.query("select nope from `\(raw).orders`", limit: 1, context: BigQueryWarehouseTests.context("check:x"))
+            try await warehouse.query("select nope from `\(raw).orders`", limit: 1, context: Self.context("check:x"))
         }
         #expect(invalid?.reason == "invalidQuery")
     }

@@ -6,12 +6,11 @@ import Testing
 import Warehouse
 import Worker
 
-@Suite("Backfills and progress messages, over signed HTTP on the demo shop")
-struct BackfillTests {
-    static let channel = BackfillHarness.channel
+/// Backfills end to end over signed HTTP on the demo shop: exactly the asked days replaced, one
+/// progress message edited, cancelled and crashed backfills resumed from their first unfinished day.
+@Suite("Backfills over signed HTTP on the demo shop")
+struct BackfillAcceptanceTests: BackfillSuite {
     static let delta = 1000.0
-
-    // MARK: Acceptance, end to end
 
     @Test func aTenDayBackfillReplacesExactlyThoseDaysAndEditsOneProgressMessage() async throws {
         try await FakeSlackWebAPI.run { slack in
@@ -263,107 +262,6 @@ struct BackfillTests {
         }
     }
 
-    @Test func runsAndRerunsStartedFromSlackEditOneProgressMessageToTheirOutcome() async throws {
-        try await FakeSlackWebAPI.run { slack in
-            let harness = try BackfillHarness(slack: slack)
-            let routes = harness.routeTask()
-            defer { routes.cancel() }
-
-
-            // A backfill needs the tables it keeps: before the first run it is refused, and audited.
-            let day = try harness.orderDays()[20]
-            try await harness.command("backfill shop \(day) \(day)", responseURL: slack.responseURL("too-early"))
-            let refused = try #require(try await slack.waitForCallsTo(responseURL: "too-early", count: 1).first?.body.description)
-            #expect(refused.contains("`raw.customers`, `raw.products`, `raw.order_items`, `staging.stg_customers`"))
-            #expect(refused.contains("Run the pipeline once with `/sluice run shop`, then backfill."))
-            #expect(try await harness.state.read { try $0.auditLog(limit: 5) }.first { $0.action == "backfill.preview" }?.outcome == "failed")
-
-            try await harness.command("run shop", responseURL: slack.responseURL("run"))
-            #expect(try await slack.waitForCallsTo(responseURL: "run", count: 1).first?.body.description.contains("Started `shop` run 1") == true)
-            try await harness.finish()
-
-            let run = try #require(try await harness.state.read { try $0.run(id: 1) })
-            #expect(run.state == .succeeded)
-            let steps = try await harness.state.read { try $0.steps(runID: 1) }
-            var top = await slack.topLevelMessages(in: Self.channel)
-            #expect(top.count == 1)
-            let progress = try #require(top.first)
-            #expect(progress.text == "Progress of shop run 1: succeeded")
-            #expect(progress.textHistory.first == "Progress of shop run 1: queued")
-            #expect(progress.textHistory.contains("Progress of shop run 1: running"))
-            #expect(progress.edits >= 2)
-            #expect(progress.blocks.description.contains("\(steps.count)/\(steps.count) steps"))
-            #expect(progress.blocks.description.contains("run 1 succeeded* in \(Format.duration(run.duration ?? -1))"))
-
-            // Run 1 succeeded, so only a rerun of every step has anything to do.
-            try await harness.command("rerun 1 --all", responseURL: slack.responseURL("rerun"))
-            #expect(try await slack.waitForCallsTo(responseURL: "rerun", count: 1).first?.body.description.contains("as run 2") == true)
-            try await harness.finish()
-            top = await slack.topLevelMessages(in: Self.channel)
-            #expect(top.count == 2)
-            #expect(top.last?.text == "Progress of shop run 2: succeeded")
-            #expect((top.last?.edits ?? 0) >= 1)
-            #expect(await Self.posts(slack).count == 2)
-        }
-    }
-
-    // MARK: Pure parts
-
-    @Test func theDemoShopsBackfillReplacesOrdersAndRebuildsWhatDependsOnThem() throws {
-        let pipeline = try Self.demoPipeline()
-        let scope = BackfillScope(pipeline: pipeline)
-        #expect(scope.replacedLoads.map(\.table.description) == ["raw.orders"])
-        #expect(scope.skippedLoads.map(\.table.description) == ["raw.customers", "raw.products", "raw.order_items"])
-        #expect(scope.rebuiltModels.map(\.name.description) == [
-            "staging.stg_orders", "mart.daily_sales", "mart.sales_by_category", "mart.orders_by_state", "mart.avg_delivery_time",
-        ])
-        #expect(scope.checks.count == 9)
-        #expect(scope.keptTables.map(\.description) == [
-            "raw.customers", "raw.products", "raw.order_items", "staging.stg_customers", "staging.stg_products", "staging.stg_order_items",
-        ])
-        #expect(!scope.checks.contains { $0.table?.description == "staging.stg_customers" })
-        #expect(scope.keptDetail(stepID: "load:raw.orders", kind: .load) == nil)
-        #expect(scope.keptDetail(stepID: "load:raw.products", kind: .load)?.contains("not partitioned") == true)
-
-        let gib: Int64 = 1 << 30
-        let bytes = Dictionary(uniqueKeysWithValues: scope.rebuiltModels.map { ($0.name, gib) })
-        let plan = BackfillPlan(
-            pipeline: pipeline, days: try #require(Days.range(from: "2026-03-01", to: "2026-03-10")), resuming: nil,
-            processedBytes: bytes, cost: CostConfig(pricePerTiB: 6.25, dailyBudget: 5), simulated: true)
-        #expect(plan.estimatedBytes == 5 * gib * 10)
-        #expect(abs(plan.estimatedDollars - 50.0 / 1024 * 6.25) < 1e-9)
-        #expect(abs((plan.budgetShare ?? 0) - plan.estimatedDollars / 5) < 1e-12)
-        let text = try Self.json(BackfillMessages.preview(plan))
-        #expect(text.contains("50 GiB billed ≈ $0.31 · 6% of the $5.00 daily budget"))
-        #expect(text.contains("`mart.daily_sales` (1 GiB/day)"))
-    }
-
-    @Test func progressBarsDayRangesAndETAs() throws {
-        #expect(ProgressMessages.bar(done: 0, total: 10) == "░░░░░░░░░░")
-        #expect(ProgressMessages.bar(done: 4, total: 10) == "▓▓▓▓░░░░░░")
-        #expect(ProgressMessages.bar(done: 10, total: 10) == "▓▓▓▓▓▓▓▓▓▓")
-        #expect(ProgressMessages.bar(done: 1, total: 30) == "▓░░░░░░░░░")
-        #expect(ProgressMessages.bar(done: 29, total: 30) == "▓▓▓▓▓▓▓▓▓░")
-        #expect(ProgressMessages.eta(elapsed: 60, done: 2, total: 10) == 240)
-        #expect(ProgressMessages.eta(elapsed: 60, done: 0, total: 10) == nil)
-        #expect(BackfillMessages.dayRanges(["2026-02-27", "2026-02-28", "2026-03-01", "2026-03-05"]) == "2026-02-27 → 2026-03-01, 2026-03-05")
-
-        let start = Date(timeIntervalSince1970: 1_795_000_000)
-        let backfill = BackfillRecord(
-            id: 7, pipeline: "shop", days: ["2026-03-01", "2026-03-02", "2026-03-03", "2026-03-04"],
-            completedDays: ["2026-03-01"], currentDay: "2026-03-02", state: .running, requestedBy: "U1",
-            channel: "C1", createdAt: start, startedAt: start)
-        let message = ProgressMessages.backfill(
-            backfill, step: StepProgress(finished: 3, total: 12, running: ["model:mart.daily_sales"]), eta: 150,
-            now: start.addingTimeInterval(50))
-        let text = try Self.json(message)
-        #expect(message.text == "Backfill 7 of shop: running, 1/4 days")
-        #expect(text.contains("`▓▓▓░░░░░░░` 1/4 days"))
-        #expect(text.contains("Now: 2026-03-02 · `model:mart.daily_sales` (3/12 steps)"))
-        #expect(text.contains("Elapsed 50.0s · ETA 2m 30s"))
-        #expect(text.contains(BackfillMessages.Action.cancel))
-    }
-
     // MARK: Helpers
 
     /// The harness after one normal run of the demo shop, and ten consecutive order days in the middle.
@@ -379,26 +277,8 @@ struct BackfillTests {
         return (harness, days)
     }
 
-    /// A message as Slack receives it (JSON text).
-    static func json(_ message: SlackMessage) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(message), as: UTF8.self)
-    }
-
     static func backfillRuns(_ harness: BackfillHarness) async throws -> [RunRecord] {
         try await harness.state.read { try $0.runs(pipeline: "shop", limit: 100) }.filter { $0.trigger == .backfill }.sorted { $0.id < $1.id }
-    }
-
-    static func posts(_ slack: FakeSlackWebAPI) async -> [FakeSlackWebAPI.Call] {
-        await slack.calls(method: "chat.postMessage").filter { $0.body["channel"]?.string == channel }
-    }
-
-    static func demoPipeline() throws -> Pipeline {
-        let workspace = try Workspace()
-        try FileManager.default.copyItem(atPath: Workspace.repositoryRoot + "/manifest", toPath: workspace.path("manifest"))
-        let manifest = try workspace.manifest(try String(contentsOfFile: workspace.path("manifest/sluice.yml"), encoding: .utf8))
-        return try #require(manifest.pipeline(named: "shop"))
     }
 
     /// raw.orders totals of `days` are the earlier ones raised by `delta`, order by order.
@@ -427,52 +307,3 @@ struct BackfillTests {
     }
 }
 
-/// Full dumps of raw.orders and mart.daily_sales, split into the backfilled days and the others.
-struct Snapshot {
-    let days: [String]
-    /// Every raw.orders row (all columns, by order id) of the other days.
-    let ordersOutside: [String]
-    /// Every mart.daily_sales row of the other days.
-    let salesOutside: [String]
-    /// raw.orders rows of the backfilled days: day → rows.
-    let ordersInside: [String: [String]]
-    /// mart.daily_sales rows of the backfilled days: day → row.
-    let salesInside: [String: String]
-
-    init(_ harness: BackfillHarness, _ days: [String]) async throws {
-        let list = days.map { "'\($0)'" }.joined(separator: ", ")
-        self.days = days
-        ordersOutside = try await harness.dump("select * from raw.orders where order_date not in (\(list)) order by order_id")
-        salesOutside = try await harness.dump("select * from mart.daily_sales where day not in (\(list)) order by day")
-        let inside = try await harness.dump(
-            "select order_date, order_id, total, * from raw.orders where order_date in (\(list)) order by order_id")
-        ordersInside = Dictionary(grouping: inside) { String($0.prefix(10)) }
-        let sales = try await harness.dump("select day, revenue, * from mart.daily_sales where day in (\(list)) order by day")
-        salesInside = Dictionary(sales.map { (String($0.prefix(10)), $0) }, uniquingKeysWith: { first, _ in first })
-    }
-
-    func orders(on days: [String]) -> [[String]] { days.map { ordersInside[$0] ?? [] } }
-
-    func sales(on days: [String]) -> [String?] { days.map { salesInside[$0] } }
-
-    /// Order id → total on `days`.
-    func totals(on days: [String]) -> [String: Double] {
-        var totals: [String: Double] = [:]
-        for row in days.flatMap({ ordersInside[$0] ?? [] }) {
-            let fields = row.split(separator: "|", omittingEmptySubsequences: false)
-            if fields.count > 2, let total = Double(fields[2]) { totals[String(fields[1])] = total }
-        }
-        return totals
-    }
-
-    /// Day → revenue on `days`.
-    func revenue(on days: [String]) -> [String: Double] {
-        var revenue: [String: Double] = [:]
-        for day in days {
-            if let row = salesInside[day], let value = row.split(separator: "|", omittingEmptySubsequences: false).dropFirst().first.flatMap({ Double($0) }) {
-                revenue[day] = value
-            }
-        }
-        return revenue
-    }
-}
