@@ -48,7 +48,7 @@ struct BigQueryAuthTests {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let stub = BigQueryStubServer { _, _ in Self.tokenReply }
         let issuedAt = Date(timeIntervalSince1970: 1_795_000_000)
-        try await stub.run { base in
+        _ = try await stub.run { base in
             let keyPath = try Self.writeKeyFile(workspace, key: key, tokenURI: base + "/token")
             let provider = ServiceAccountTokenProvider(key: try ServiceAccountKey(contentsOfFile: keyPath), now: { issuedAt })
             let token = try await provider.fetchToken()
@@ -101,7 +101,7 @@ struct BigQueryAuthTests {
         }
         let clock = Mutex(Date(timeIntervalSince1970: 1_795_000_000))
         let now: @Sendable () -> Date = { clock.withLock { $0 } }
-        try await stub.run { base in
+        _ = try await stub.run { base in
             let keyPath = try Self.writeKeyFile(workspace, key: key, tokenURI: base + "/token")
             let source = ServiceAccountTokenProvider(key: try ServiceAccountKey(contentsOfFile: keyPath), now: now)
             let cached = CachedTokenProvider(source: source, now: now)
@@ -167,7 +167,7 @@ struct BigQueryAuthTests {
             }
             return .error(401, reason: "authError", message: "Request had invalid authentication credentials.")
         }
-        try await stub.run { base in
+        _ = try await stub.run { base in
             let keyPath = try Self.writeKeyFile(workspace, key: key, tokenURI: base + "/token")
             let provider = try BigQueryCredentials.provider(
                 environment: ["GOOGLE_APPLICATION_CREDENTIALS": keyPath], httpClient: .shared
@@ -194,7 +194,7 @@ struct BigQueryAuthTests {
 
     @Test func metadataServerIsAskedWithTheMetadataFlavorHeader() async throws {
         let stub = BigQueryStubServer { _, _ in Self.tokenReply }
-        try await stub.run { base in
+        _ = try await stub.run { base in
             let host = String(base.dropFirst("http://".count))
             let provider = try BigQueryCredentials.provider(environment: ["GCE_METADATA_HOST": host], httpClient: .shared)
             #expect(provider is CachedTokenProvider)

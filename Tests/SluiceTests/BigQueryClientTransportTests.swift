@@ -72,7 +72,7 @@ struct BigQueryClientTransportTests: BigQueryClientStubSuite {
 
     @Test func requestsIdentifyThemselvesAndCarryTheTokenOnlyWhenThereIsOne() async throws {
         let stub = BigQueryStubServer { _, _ in .error(404, reason: "notFound", message: "Not found") }
-        try await stub.run { base in
+        _ = try await stub.run { base in
             _ = try await Self.client(base, tokens: NoTokenProvider()).table(dataset: "raw", table: "a")
             _ = try await Self.client(base, tokens: StaticTokenProvider(token: "abc")).table(dataset: "raw", table: "b")
             return base

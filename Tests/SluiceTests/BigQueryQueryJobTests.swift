@@ -307,7 +307,7 @@ struct BigQueryQueryJobTests: BigQueryClientStubSuite {
                 try Task.checkCancellation()
             }
         )
-        try await stub.run { base in
+        _ = try await stub.run { base in
             let task = Task { try await Self.client(base, retry: policy).query(QueryJobRequest(sql: "SELECT slow()", jobIDPrefix: "slow")) }
             for await _ in firstPoll { break }
             task.cancel()

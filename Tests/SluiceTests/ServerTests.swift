@@ -11,7 +11,9 @@ struct ServerTests {
     @Test func healthzReportsTheStateStoreAndMetricsSpeakPrometheus() async throws {
         let workspace = try Workspace()
         let registry = PrometheusCollectorRegistry()
-        registry.makeCounter(name: "sluice_runs_total", labels: [("pipeline", "shop"), ("state", "succeeded")]).increment()
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(namespace: "sluice", metricName: "runs", unitName: "total", helpText: "Runs by outcome"),
+            labels: [("pipeline", "shop"), ("state", "succeeded")]).increment()
         let app = Application(router: buildRouter(state: try workspace.stateStore(), metrics: registry))
         try await app.test(.router) { client in
             try await client.execute(uri: "/healthz", method: .get) { response in
