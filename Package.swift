@@ -68,6 +68,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
                 "SluiceCore", "StateStore", "Warehouse",
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -45,7 +45,15 @@ extension BigQueryClient {
                 ?? page["totalBytesProcessed"].int64 ?? 0,
             totalBytesBilled: queryStatistics["totalBytesBilled"].int64 ?? 0,
             cacheHit: queryStatistics["cacheHit"].bool ?? page["cacheHit"].bool ?? false,
-            numDMLAffectedRows: queryStatistics["numDmlAffectedRows"].int64 ?? page["numDmlAffectedRows"].int64
+            numDMLAffectedRows: queryStatistics["numDmlAffectedRows"].int64 ?? page["numDmlAffectedRows"].int64,
+            dmlStats: Self.dmlStats(queryStatistics["dmlStats"])
         )
+    }
+
+    /// `dmlStats`, when the job has one (its counts are int64 strings; a missing one is 0).
+    private static func dmlStats(_ json: JSON) -> DMLStats? {
+        let inserted = json["insertedRowCount"].int64, updated = json["updatedRowCount"].int64, deleted = json["deletedRowCount"].int64
+        guard inserted != nil || updated != nil || deleted != nil else { return nil }
+        return DMLStats(inserted: inserted ?? 0, updated: updated ?? 0, deleted: deleted ?? 0)
     }
 }

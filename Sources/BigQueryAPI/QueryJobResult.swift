@@ -18,6 +18,8 @@ public struct QueryJobResult: Sendable {
     public var cacheHit: Bool
     /// Rows inserted, updated or deleted by a DML or `MERGE` statement.
     public var numDMLAffectedRows: Int64?
+    /// `statistics.query.dmlStats`: the rows a DML or `MERGE` statement inserted, updated and deleted.
+    public var dmlStats: DMLStats?
 
     /// Column names, in order.
     public var columnNames: [String] { fields.map(\.name) }
@@ -25,7 +27,8 @@ public struct QueryJobResult: Sendable {
     /// Creates a result.
     public init(
         jobID: String, fields: [SchemaField], rows: [[String?]], totalRows: Int64,
-        totalBytesProcessed: Int64, totalBytesBilled: Int64, cacheHit: Bool, numDMLAffectedRows: Int64?
+        totalBytesProcessed: Int64, totalBytesBilled: Int64, cacheHit: Bool, numDMLAffectedRows: Int64?,
+        dmlStats: DMLStats? = nil
     ) {
         self.jobID = jobID
         self.fields = fields
@@ -35,5 +38,23 @@ public struct QueryJobResult: Sendable {
         self.totalBytesBilled = totalBytesBilled
         self.cacheHit = cacheHit
         self.numDMLAffectedRows = numDMLAffectedRows
+        self.dmlStats = dmlStats
+    }
+}
+
+/// BigQuery's `DmlStats`: what a DML or `MERGE` statement did, row by row.
+public struct DMLStats: Sendable, Equatable {
+    /// `insertedRowCount`.
+    public var inserted: Int64
+    /// `updatedRowCount`.
+    public var updated: Int64
+    /// `deletedRowCount`.
+    public var deleted: Int64
+
+    /// Creates DML statistics.
+    public init(inserted: Int64, updated: Int64, deleted: Int64) {
+        self.inserted = inserted
+        self.updated = updated
+        self.deleted = deleted
     }
 }

@@ -43,6 +43,18 @@ extension SQLiteStateQueries {
             db, sql: "SELECT value FROM watermarks WHERE pipeline = ? AND source = ?", arguments: [pipeline, source])
     }
 
+    func sourceFiles(pipeline: String, source: String, table: String) throws -> [String: SourceFileRecord] {
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT * FROM source_files WHERE pipeline = ? AND source = ? AND table_name = ?",
+            arguments: [pipeline, source, table])
+        var files: [String: SourceFileRecord] = [:]
+        for row in rows {
+            let record = SourceFileRecord(path: row["path"], size: row["size"], modifiedNanoseconds: row["modified_ns"], digest: row["digest"])
+            files[record.path] = record
+        }
+        return files
+    }
+
     func dailyCounts(table: String, since: String?) throws -> [DayCount] {
         let rows: [Row]
         if let since {

@@ -106,6 +106,24 @@ struct SQLiteStateWriter: SQLiteStateQueries, StateWriter {
             arguments: [pipeline, source, value])
     }
 
+    func recordSourceFiles(_ files: [SourceFileRecord], pipeline: String, source: String, table: String) throws {
+        for file in files {
+            try db.execute(
+                sql: """
+                    INSERT INTO source_files (pipeline, source, table_name, path, size, modified_ns, digest)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (pipeline, source, table_name, path) DO UPDATE SET
+                        size = excluded.size, modified_ns = excluded.modified_ns, digest = excluded.digest
+                    """,
+                arguments: [pipeline, source, table, file.path, file.size, file.modifiedNanoseconds, file.digest])
+        }
+    }
+
+    func forgetIncrementalState(pipeline: String) throws {
+        try db.execute(sql: "DELETE FROM watermarks WHERE pipeline = ?", arguments: [pipeline])
+        try db.execute(sql: "DELETE FROM source_files WHERE pipeline = ?", arguments: [pipeline])
+    }
+
     func recordDailyCounts(table: String, counts: [DayCount]) throws {
         for count in counts {
             try db.execute(

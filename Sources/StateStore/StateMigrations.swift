@@ -17,7 +17,26 @@ enum StateMigrations {
             try db.execute(sql: "CREATE INDEX runs_created_at ON runs (created_at)")
         }
         migrator.registerMigration("v5-step-check-status", migrate: addCheckStatus)
+        migrator.registerMigration("v6-source-files", migrate: createSourceFiles)
         return migrator
+    }
+
+    /// The files each load has read, so that a run reads new and changed files whole and skips only
+    /// the ones read before unchanged (see `SourceFileRule`).
+    private static func createSourceFiles(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE source_files (
+                    pipeline TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    table_name TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    modified_ns INTEGER NOT NULL,
+                    digest TEXT NOT NULL,
+                    PRIMARY KEY (pipeline, source, table_name, path)
+                )
+                """)
     }
 
     /// A check step's verdict gets its own column. Earlier versions wrote a warning as a `warn: `

@@ -28,6 +28,8 @@ public protocol StateReader {
     func steps(runID: Int64) throws -> [StepRecord]
     /// The incremental-extraction watermark of a pipeline's source.
     func watermark(pipeline: String, source: String) throws -> String?
+    /// The files a pipeline's load of `source` into `table` has read, by path.
+    func sourceFiles(pipeline: String, source: String, table: String) throws -> [String: SourceFileRecord]
     /// Recorded daily row counts of a table, oldest first, from `since` (`YYYY-MM-DD`) on.
     func dailyCounts(table: String, since: String?) throws -> [DayCount]
     /// The alert with this id.
@@ -73,6 +75,11 @@ public protocol StateWriter: StateReader {
     func interruptRun(id: Int64, at now: Date) throws -> RunRecord?
     /// Sets a source's watermark.
     func setWatermark(pipeline: String, source: String, value: String) throws
+    /// Records files as read by a pipeline's load of `source` into `table` (replacing earlier records of the same paths).
+    func recordSourceFiles(_ files: [SourceFileRecord], pipeline: String, source: String, table: String) throws
+    /// Forgets what a pipeline has read: its watermarks and its read-file records, so that its next
+    /// run reads every source row again (a full refresh).
+    func forgetIncrementalState(pipeline: String) throws
     /// Inserts or replaces daily row counts of a table.
     func recordDailyCounts(table: String, counts: [DayCount]) throws
     /// Inserts an alert (its `id` is ignored) and returns it with its id.

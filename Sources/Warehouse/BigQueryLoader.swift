@@ -2,15 +2,19 @@ import BigQueryAPI
 import SluiceCore
 
 /// Loads rows into BigQuery with load jobs (free of query charges), streaming NDJSON:
-/// - `truncate` / `append`: one load job with `WRITE_TRUNCATE` / `WRITE_APPEND`;
-/// - `merge(key)`: a load into the staging table `dataset._sluice_stage_<table>_<run>`, the target
-///   created if missing (`CREATE TABLE IF NOT EXISTS … PARTITION BY …`), one `MERGE` keeping the
-///   last staged row of each key (none when nothing was staged: no bytes billed for an
-///   incremental run without changes), then the staging table dropped (also after a failure);
+/// - `truncate` / `append` (and an append's `rebuild`): one load job with `WRITE_TRUNCATE` / `WRITE_APPEND`;
+/// - `merge(key)`, and an append that must skip rows the table holds: a load into the staging table
+///   `dataset._sluice_stage_<table>_<run>`, the target created if missing (`CREATE TABLE IF NOT
+///   EXISTS … PARTITION BY …`), then one `MERGE`: for a merge, the newest staged row of each key
+///   replaces an older version only (the cursor in the `WHEN MATCHED` condition) — or, for a
+///   `rebuild`, replaces the whole table (`ON FALSE … WHEN NOT MATCHED BY SOURCE THEN DELETE`); for
+///   an append, only rows the table does not hold are inserted. No `MERGE` runs when nothing was
+///   staged (no bytes billed for an incremental run without changes); the staging table is dropped
+///   afterwards, also after a failure;
 /// - `replacePartitions` (a backfill): the rows spooled per day to temporary files, then one load
 ///   per asked day into `table$YYYYMMDD` with `WRITE_TRUNCATE`, so exactly those days are replaced
 ///   (a day without rows is emptied). Each day's load is atomic; the days are loaded one by one.
-/// A load job's statistics bill nothing; a merge's `MERGE` statement is billed and reported.
+/// A load job's statistics bill nothing; a `MERGE` statement is billed and reported.
 struct BigQueryLoader {
     let client: BigQueryClient
     let cost: CostConfig
@@ -28,27 +32,49 @@ struct BigQueryLoader {
         if let days = request.replacePartitions {
             return try await replace(days: days, rows: rows)
         }
+        let names = request.columns.map(\.name)
         switch request.write {
+        case let .merge(keys):
+            if let missing = keys.first(where: { !names.contains($0) }) {
+                throw WarehouseError("the merge key \(missing) is not among the columns of the load into \(table) (\(names.joined(separator: ", ")))")
+            }
+            return try await staged(rows, doing: "merge the new rows into \(table)") { staging in
+                let newest = BigQueryMergeSQL.latestPerKey(
+                    staging: staging, keys: keys, columns: names, sequenceColumn: Self.sequenceColumn, cursor: request.cursor)
+                return request.rebuild
+                    ? BigQueryMergeSQL.replaceAll(target: table, source: newest, columns: names)
+                    : BigQueryMergeSQL.statement(target: table, source: newest, keys: keys, columns: names, cursor: request.cursor)
+            }
+        case .append where !request.rebuild && request.skipHeldRows != nil:
+            let identity = request.skipHeldRows ?? .wholeRow
+            return try await staged(rows, doing: "append the new rows to \(table)") { staging in
+                let source: String = switch identity {
+                case let .key(keys):
+                    BigQueryMergeSQL.latestPerKey(staging: staging, keys: keys, columns: names, sequenceColumn: Self.sequenceColumn)
+                case .wholeRow:
+                    BigQueryMergeSQL.distinctRows(staging: staging, columns: names)
+                }
+                return BigQueryMergeSQL.insertUnlessHeld(target: table, source: source, identity: identity, columns: names)
+            }
         case .truncate, .append:
             let body = BigQueryRowBody(rows: rows, columns: request.columns)
+            let replaces = request.write == .truncate || request.rebuild
             let job = LoadJobRequest(
                 destination: TableReference(dataset: table.dataset, table: table.table),
                 schema: BigQuerySchema.fields(request.columns),
-                writeDisposition: request.write == .truncate ? "WRITE_TRUNCATE" : "WRITE_APPEND",
+                writeDisposition: replaces ? "WRITE_TRUNCATE" : "WRITE_APPEND",
                 timePartitioningField: request.partitionBy, labels: labels, jobIDPrefix: prefix)
             let result = try await BigQueryFailure.translating("load \(table)") { try await client.load(job, body: body) }
             let rowsInTable = try await rowCount(fallback: result.outputRows)
             return LoadResult(rowsLoaded: result.outputRows, rowsInTable: rowsInTable, stats: JobStats(rows: result.outputRows))
-        case let .merge(keys):
-            return try await merge(rows, keys: keys)
         }
     }
 
-    private func merge(_ rows: any RowSource, keys: [String]) async throws -> LoadResult {
-        let names = request.columns.map(\.name)
-        if let missing = keys.first(where: { !names.contains($0) }) {
-            throw WarehouseError("the merge key \(missing) is not among the columns of the load into \(table) (\(names.joined(separator: ", ")))")
-        }
+    /// Stages the rows, makes sure the target exists, and runs the `MERGE` that `statement` builds
+    /// from the staging table (only when rows were staged).
+    private func staged(
+        _ rows: any RowSource, doing: String, statement: (TableName) -> String
+    ) async throws -> LoadResult {
         let staging = TableName(dataset: table.dataset, table: "_sluice_stage_\(table.table)_\(request.context.runID)")
         let body = BigQueryRowBody(rows: rows, columns: request.columns, sequenceColumn: Self.sequenceColumn)
         let stage = LoadJobRequest(
@@ -61,20 +87,21 @@ struct BigQueryLoader {
             if try await BigQueryFailure.translating("read the metadata of \(table)", { try await client.table(dataset: table.dataset, table: table.table) }) == nil {
                 let create = "CREATE TABLE IF NOT EXISTS \(CheckSQL.quote(table, .bigquery)) (\(BigQuerySchema.columnDefinitions(request.columns)))"
                     + (request.partitionBy.map { BigQuerySchema.partitionClause($0, in: request.columns) } ?? "")
-                stats = add(stats, try await run(create, doing: "create \(table)"))
+                stats = add(stats, try await run(create, doing: "create \(table)").stats)
             }
-            var written: Int64 = 0
-            if body.rowCount > 0 {
-                let source = BigQueryMergeSQL.latestPerKey(staging: staging, keys: keys, columns: names, sequenceColumn: Self.sequenceColumn)
-                let merged = try await run(
-                    BigQueryMergeSQL.statement(target: table, source: source, keys: keys, columns: names), doing: "merge the new rows into \(table)")
+            var counts = LoadCounts()
+            if body.rowCount > 0 || request.rebuild {
+                let (merged, dml) = try await run(statement(staging), doing: doing)
                 stats = add(stats, merged)
-                written = merged.rows ?? body.rowCount
+                let inserted = dml?.inserted ?? merged.rows ?? body.rowCount
+                let updated = dml?.updated ?? 0
+                counts = LoadCounts(inserted: inserted, updated: updated, unchanged: max(body.rowCount - inserted - updated, 0))
             }
             await dropQuietly(staging)
             return LoadResult(
-                rowsLoaded: written, rowsInTable: try await rowCount(fallback: written),
-                stats: JobStats(rows: written, bytesProcessed: stats.bytesProcessed, bytesBilled: stats.bytesBilled))
+                rowsLoaded: counts.written, rowsInTable: try await rowCount(fallback: counts.written),
+                stats: JobStats(rows: counts.written, bytesProcessed: stats.bytesProcessed, bytesBilled: stats.bytesBilled),
+                counts: counts)
         } catch {
             await dropQuietly(staging)
             throw error
@@ -107,11 +134,11 @@ struct BigQueryLoader {
     }
 
     /// A query job (DDL or DML) for this load, with the step's labels and the byte cap.
-    private func run(_ sql: String, doing: String) async throws -> JobStats {
+    private func run(_ sql: String, doing: String) async throws -> (stats: JobStats, dml: DMLStats?) {
         let job = QueryJobRequest(
             sql: sql, maximumBytesBilled: cost.maximumBytesBilled, labels: labels, maxRows: 0, jobIDPrefix: "merge_\(table.dataset)_\(table.table)")
         let result = try await BigQueryFailure.translating(doing) { try await client.query(job) }
-        return JobStats(rows: result.numDMLAffectedRows, bytesProcessed: result.totalBytesProcessed, bytesBilled: result.totalBytesBilled)
+        return (JobStats(rows: result.numDMLAffectedRows, bytesProcessed: result.totalBytesProcessed, bytesBilled: result.totalBytesBilled), result.dmlStats)
     }
 
     private func add(_ left: JobStats, _ right: JobStats) -> JobStats {

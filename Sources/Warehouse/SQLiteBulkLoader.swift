@@ -5,18 +5,19 @@ import SluiceCore
 
 /// Loads a stream of rows into one table of the SQLite warehouse, in one write transaction: any
 /// error, including one thrown by the row source, rolls back the table, its schema changes and
-/// the metadata together.
+/// the metadata together. Rows are written by `SQLiteRowWriter`.
 ///
-/// Rows are inserted through one prepared statement whose parameters are bound directly with the
-/// SQLite C API for each row (text in place, without a copy), so nothing is allocated per row and
-/// memory stays flat however many rows the source streams. A load into an empty table (new or
-/// truncated) builds its key and partition indexes after the insert, in one sorted pass.
+/// - `truncate` (and any `rebuild`) empties the table first; a backfill deletes exactly its days;
+/// - `merge` upserts on the key: a key's row is replaced only by a version whose cursor is newer or
+///   equal (the load rule), and of the rows of one key in the stream the newest is kept;
+/// - `append` adds rows, skipping those the table already holds when the input may repeat them.
+/// A load into an empty table (new, truncated, rebuilt) builds its key and partition indexes after
+/// the insert, in one sorted pass.
 struct SQLiteBulkLoader {
     /// What to load.
     let request: LoadRequest
 
-    /// Rows between two checks for task cancellation.
-    private static let cancellationStride = 10_000
+    private var writer: SQLiteRowWriter { SQLiteRowWriter(request: request) }
 
     /// Runs the load on the pool's writer connection, blocking the calling thread until it
     /// commits or rolls back (the row source is a synchronous pull stream).
@@ -44,14 +45,24 @@ struct SQLiteBulkLoader {
                     sql: "DELETE FROM \(SQLiteCatalog.qualified(table)) WHERE date(\(SQLiteCatalog.quote(column))) IN (\(marks))",
                     arguments: StatementArguments(days))
             }
-        } else if request.write == .truncate {
+        } else if request.write == .truncate || request.rebuild {
             try db.execute(sql: "DELETE FROM \(SQLiteCatalog.qualified(table))")
         }
-        let empty = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM \(SQLiteCatalog.qualified(table)))") ?? false
-        let written = empty ? try loadIntoEmptyTable(rows, db: db) : try loadIntoExistingRows(rows, db: db)
+        let before = try SQLiteCatalog.rowCount(of: table, db)
+        let written: SQLiteRowWriter.Written
+        if before == 0, request.skipHeldRows == nil {
+            written = try loadIntoEmptyTable(rows, db: db)
+        } else {
+            written = try loadIntoExistingRows(rows, db: db)
+        }
         let count = try SQLiteCatalog.rowCount(of: table, db)
         try SQLiteCatalog.recordWrite(table, rows: count, at: date, db)
-        return LoadResult(rowsLoaded: written.loaded, rowsInTable: count, rowsOutsidePartitions: written.skipped)
+        // A merge or append only adds rows, so the growth is what was inserted; the rest of the
+        // changes were updates.
+        let inserted = max(count - before, 0)
+        let counts = LoadCounts(
+            inserted: inserted, updated: max(written.changed - inserted, 0), unchanged: max(written.offered - written.changed, 0))
+        return LoadResult(rowsLoaded: written.changed, rowsInTable: count, rowsOutsidePartitions: written.outsideDays, counts: counts)
     }
 
     /// Creates the table from the declared columns when missing, or adds the declared columns it lacks.
@@ -69,24 +80,33 @@ struct SQLiteBulkLoader {
         }
     }
 
-    /// The table already has rows: its key and partition indexes must exist before the rows are
-    /// upserted or appended.
-    private func loadIntoExistingRows(_ rows: any RowSource, db: Database) throws -> (loaded: Int64, skipped: Int64) {
-        if case let .merge(key) = request.write {
-            try SQLiteCatalog.ensureUniqueKey(request.table, columns: key, db)
-        }
+    /// The table already has rows (or an append must skip held rows): its key, dedupe and partition
+    /// indexes must exist before the rows are upserted or appended.
+    private func loadIntoExistingRows(_ rows: any RowSource, db: Database) throws -> SQLiteRowWriter.Written {
         if let column = request.partitionBy {
             try SQLiteCatalog.ensurePartitionIndex(request.table, column: column, db)
         }
-        return try insert(rows, upsert: true, db: db)
+        switch request.write {
+        case let .merge(key):
+            try SQLiteCatalog.ensureUniqueKey(request.table, columns: key, db)
+            return try writer.write(rows, with: .upsert(key: key, cursor: request.cursor), db: db)
+        case .append, .truncate:
+            guard let identity = request.skipHeldRows else { return try writer.write(rows, with: .insert, db: db) }
+            let columns: [String] = switch identity {
+            case let .key(key): key
+            case .wholeRow: request.columns.map(\.name)
+            }
+            try SQLiteCatalog.ensureIndex(request.table, suffix: "__held", columns: columns, db)
+            return try writer.write(rows, with: .insertUnlessHeld(identity), db: db)
+        }
     }
 
-    /// The table is empty (new, truncated, or emptied): the rows are inserted without the key and
-    /// partition indexes, which are built afterwards in one sorted pass, much faster than updating
-    /// them row by row. For a merge, keys repeated within the stream are then resolved as an
-    /// upsert would: the last row of a key wins (or the first, when every column is in the key),
-    /// and the key counts once in `rowsLoaded`.
-    private func loadIntoEmptyTable(_ rows: any RowSource, db: Database) throws -> (loaded: Int64, skipped: Int64) {
+    /// The table is empty (new, truncated, rebuilt or emptied): the rows are inserted without the key
+    /// and partition indexes, which are built afterwards in one sorted pass, much faster than
+    /// updating them row by row. For a merge, keys repeated within the stream are then resolved as
+    /// the upsert would: the newest version of a key wins (by the cursor, then the later row), and
+    /// the key counts once.
+    private func loadIntoEmptyTable(_ rows: any RowSource, db: Database) throws -> SQLiteRowWriter.Written {
         let table = request.table
         let keyIndex = TableName(dataset: table.dataset, table: table.table + "__key")
         if case .merge = request.write {
@@ -96,22 +116,16 @@ struct SQLiteBulkLoader {
             let partitionIndex = TableName(dataset: table.dataset, table: table.table + "__partition")
             try db.execute(sql: "DROP INDEX IF EXISTS \(SQLiteCatalog.qualified(partitionIndex))")
         }
-        var written = try insert(rows, upsert: false, db: db)
+        var written = try writer.write(rows, with: .insert, db: db)
         if case let .merge(key) = request.write {
             let list = key.map(SQLiteCatalog.quote).joined(separator: ", ")
             let create = "CREATE UNIQUE INDEX \(SQLiteCatalog.qualified(keyIndex)) ON \(SQLiteCatalog.quote(table.table)) (\(list))"
             do {
                 try db.execute(sql: create)
             } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
-                let keepsFirst = updatedColumns(key: key).isEmpty
-                let notNull = key.map { "\(SQLiteCatalog.quote($0)) IS NOT NULL" }.joined(separator: " AND ")
-                try db.execute(sql: """
-                    DELETE FROM \(SQLiteCatalog.qualified(table)) WHERE \(notNull) AND rowid NOT IN (
-                        SELECT \(keepsFirst ? "min" : "max")(rowid) FROM \(SQLiteCatalog.qualified(table))
-                        WHERE \(notNull) GROUP BY \(list))
-                    """)
+                try db.execute(sql: olderVersionsDeletion(key: key))
                 // A key repeated within the load counts once.
-                written.loaded -= Int64(db.changesCount)
+                written.changed -= Int64(db.changesCount)
                 try db.execute(sql: create)
             }
         }
@@ -121,68 +135,23 @@ struct SQLiteBulkLoader {
         return written
     }
 
-    /// Inserts (or upserts) every row of the stream; returns rows written and rows skipped for
-    /// lying outside the partitions being replaced.
-    private func insert(_ rows: any RowSource, upsert: Bool, db: Database) throws -> (loaded: Int64, skipped: Int64) {
-        let statement = try db.makeStatement(sql: insertSQL(upsert: upsert))
-        let handle = statement.sqliteStatement
-        let connection = db.sqliteConnection
-        defer { sqlite3_reset(handle) }
-        let width = request.columns.count
-        let partitionIndex = request.partitionBy.flatMap { column in request.columns.firstIndex { $0.name == column } }
-        let keptDays = request.replacePartitions.map(Set.init)
-        var loaded: Int64 = 0
-        var skipped: Int64 = 0
-        var rowNumber = 0
-        while let row = try rows.nextRow() {
-            rowNumber += 1
-            if rowNumber % Self.cancellationStride == 0, Task.isCancelled { throw CancellationError() }
-            guard row.count == width else {
-                throw WarehouseError(
-                    "load into \(request.table) failed at row \(rowNumber): it has \(row.count) values, "
-                        + "but the load declares \(width) columns")
-            }
-            if let keptDays, let partitionIndex, !Self.isInside(row[partitionIndex], days: keptDays) {
-                skipped += 1
-                continue
-            }
-            let code = Self.bindAndStep(row, from: 0, handle)
-            guard code == SQLITE_DONE else {
-                let message = String(cString: sqlite3_errmsg(connection))
-                throw WarehouseError("load into \(request.table) failed at row \(rowNumber): \(message)")
-            }
-            sqlite3_reset(handle)
-            loaded += Int64(sqlite3_changes(connection))
-        }
-        return (loaded, skipped)
-    }
-
-    /// `INSERT INTO t (…) VALUES (?, …)`; for an upserting merge, `ON CONFLICT (key) DO UPDATE`
-    /// the other columns, only when one of them differs: an unchanged row is not rewritten (and
-    /// not counted as loaded), which makes re-merging the same data cheap.
-    private func insertSQL(upsert: Bool) -> String {
-        let names = request.columns.map { SQLiteCatalog.quote($0.name) }
-        let marks = Array(repeating: "?", count: names.count).joined(separator: ", ")
-        var sql = "INSERT INTO \(SQLiteCatalog.qualified(request.table)) (\(names.joined(separator: ", "))) VALUES (\(marks))"
-        if upsert, case let .merge(key) = request.write {
-            let target = key.map(SQLiteCatalog.quote).joined(separator: ", ")
-            let updated = updatedColumns(key: key).map(SQLiteCatalog.quote)
-            if updated.isEmpty {
-                sql += " ON CONFLICT (\(target)) DO NOTHING"
-            } else {
-                let assignments = updated.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
-                let current = updated.joined(separator: ", ")
-                let incoming = updated.map { "excluded.\($0)" }.joined(separator: ", ")
-                sql += " ON CONFLICT (\(target)) DO UPDATE SET \(assignments) WHERE (\(current)) IS NOT (\(incoming))"
-            }
-        }
-        return sql
-    }
-
-    /// The declared columns a merge updates: every one outside the key.
-    private func updatedColumns(key: [String]) -> [String] {
-        let keys = Set(key)
-        return request.columns.map(\.name).filter { !keys.contains($0) }
+    /// Deletes every row but the newest of each non-NULL key: the greatest cursor (NULL oldest),
+    /// then the last row written.
+    private func olderVersionsDeletion(key: [String]) -> String {
+        let table = SQLiteCatalog.qualified(request.table)
+        let list = key.map(SQLiteCatalog.quote).joined(separator: ", ")
+        let notNull = key.map { "\(SQLiteCatalog.quote($0)) IS NOT NULL" }.joined(separator: " AND ")
+        let newest = request.cursor.map { cursor in
+            let column = SQLiteCatalog.quote(cursor)
+            return "\(column) IS NULL, \(column) DESC, rowid DESC"
+        } ?? "rowid DESC"
+        return """
+            DELETE FROM \(table) WHERE rowid IN (
+                SELECT rowid FROM (
+                    SELECT rowid, ROW_NUMBER() OVER (PARTITION BY \(list) ORDER BY \(newest)) AS _sluice_rank
+                    FROM \(table) WHERE \(notNull)
+                ) WHERE _sluice_rank > 1)
+            """
     }
 
     /// Checks the request before touching the database.
@@ -223,14 +192,6 @@ struct SQLiteBulkLoader {
         }
     }
 
-    /// True when the value's day (its first ten characters) is one of `days`.
-    private static func isInside(_ value: Value, days: Set<String>) -> Bool {
-        switch value {
-        case let .date(text), let .timestamp(text), let .string(text): days.contains(String(text.prefix(10)))
-        case .null, .integer, .float, .boolean: false
-        }
-    }
-
     /// True for `YYYY-MM-DD`.
     private static func isDay(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
@@ -239,43 +200,4 @@ struct SQLiteBulkLoader {
             index == 4 || index == 7 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
         }
     }
-
-    /// Binds the row's values from `start` on, then steps the statement, all while the UTF-8 bytes
-    /// of its text values are pinned: SQLite reads them in place (`SQLITE_STATIC`) instead of
-    /// copying each one, and the bindings are cleared before the bytes are released.
-    private static func bindAndStep(_ row: [Value], from start: Int, _ handle: OpaquePointer) -> Int32 {
-        var index = start
-        while index < row.count {
-            let parameter = Int32(index + 1)
-            switch row[index] {
-            case .null:
-                sqlite3_bind_null(handle, parameter)
-            case let .integer(number):
-                sqlite3_bind_int64(handle, parameter, number)
-            case let .float(number):
-                sqlite3_bind_double(handle, parameter, number)
-            case let .boolean(flag):
-                sqlite3_bind_int64(handle, parameter, flag ? 1 : 0)
-            case let .string(text), let .date(text), let .timestamp(text):
-                var text = text
-                let next = index + 1
-                return text.withUTF8 { bytes in
-                    if let base = bytes.baseAddress {
-                        let characters = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
-                        sqlite3_bind_text(handle, parameter, characters, Int32(bytes.count), nil)
-                    } else {
-                        sqlite3_bind_text(handle, parameter, "", 0, transient)
-                    }
-                    return bindAndStep(row, from: next, handle)
-                }
-            }
-            index += 1
-        }
-        let code = sqlite3_step(handle)
-        sqlite3_clear_bindings(handle)
-        return code
-    }
-
-    /// `SQLITE_TRANSIENT`: SQLite copies the bytes before the call returns.
-    private static var transient: sqlite3_destructor_type { unsafeBitCast(-1, to: sqlite3_destructor_type.self) }
 }

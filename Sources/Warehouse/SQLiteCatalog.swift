@@ -89,6 +89,16 @@ enum SQLiteCatalog {
         }
     }
 
+    /// Makes sure the table has a (non-unique) index named `<table><suffix>` on exactly `columns`.
+    static func ensureIndex(_ table: TableName, suffix: String, columns: [String], _ db: Database) throws {
+        let index = TableName(dataset: table.dataset, table: table.table + suffix)
+        let indexed = try String.fetchAll(
+            db, sql: "SELECT name FROM pragma_index_info(?, ?) ORDER BY seqno", arguments: [index.table, index.dataset])
+        if indexed == columns { return }
+        try db.execute(sql: "DROP INDEX IF EXISTS \(qualified(index))")
+        try db.execute(sql: "CREATE INDEX \(qualified(index)) ON \(quote(table.table)) (\(columns.map(quote).joined(separator: ", ")))")
+    }
+
     /// Makes sure the table has an index on its partition column (`<table>__partition`).
     static func ensurePartitionIndex(_ table: TableName, column: String, _ db: Database) throws {
         let index = TableName(dataset: table.dataset, table: table.table + "__partition")

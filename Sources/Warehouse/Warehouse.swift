@@ -52,11 +52,22 @@ public struct LoadRequest: Sendable {
     public var replacePartitions: [String]?
     /// Labels for cost attribution and tracing.
     public var context: JobContext
+    /// The source's cursor column, when it has one: the version of a key with the greatest cursor
+    /// wins, so a merge never replaces a row with an older version, and of the rows of one key in a
+    /// stream the newest is kept (the later one among equals). NULL is older than any value.
+    public var cursor: String?
+    /// Replace the table's whole contents with the stream (a full refresh of a merge or append load),
+    /// keeping the newest version of each key for a merge.
+    public var rebuild: Bool
+    /// For an append whose input may repeat rows the table holds (a changed file read again, the
+    /// rows at the watermark): rows already in the table, by key or as whole rows, are not added again.
+    public var skipHeldRows: RowIdentity?
 
     /// Creates a load request.
     public init(
         table: TableName, columns: [Column], write: WriteMode, partitionBy: String?,
-        replacePartitions: [String]? = nil, context: JobContext
+        replacePartitions: [String]? = nil, context: JobContext, cursor: String? = nil, rebuild: Bool = false,
+        skipHeldRows: RowIdentity? = nil
     ) {
         self.table = table
         self.columns = columns
@@ -64,7 +75,18 @@ public struct LoadRequest: Sendable {
         self.partitionBy = partitionBy
         self.replacePartitions = replacePartitions
         self.context = context
+        self.cursor = cursor
+        self.rebuild = rebuild
+        self.skipHeldRows = skipHeldRows
     }
+}
+
+/// What makes two rows of an append the same row.
+public enum RowIdentity: Sendable, Equatable {
+    /// The same values in these key columns.
+    case key([String])
+    /// The same values in every column.
+    case wholeRow
 }
 
 /// Who a warehouse job is for: pipeline, run and step, carried as BigQuery job labels.
@@ -111,13 +133,19 @@ public struct LoadResult: Sendable, Equatable {
     public var stats: JobStats
     /// Rows of a partition-replacing load skipped because they lay outside the replaced days.
     public var rowsOutsidePartitions: Int64
+    /// Rows inserted, updated, and left unchanged (older or equal versions, rows already held).
+    public var counts: LoadCounts
 
-    /// Creates a load result.
-    public init(rowsLoaded: Int64, rowsInTable: Int64, stats: JobStats = JobStats(), rowsOutsidePartitions: Int64 = 0) {
+    /// Creates a load result; without `counts`, every loaded row counts as inserted.
+    public init(
+        rowsLoaded: Int64, rowsInTable: Int64, stats: JobStats = JobStats(), rowsOutsidePartitions: Int64 = 0,
+        counts: LoadCounts? = nil
+    ) {
         self.rowsLoaded = rowsLoaded
         self.rowsInTable = rowsInTable
         self.stats = stats
         self.rowsOutsidePartitions = rowsOutsidePartitions
+        self.counts = counts ?? LoadCounts(inserted: rowsLoaded)
     }
 }
 

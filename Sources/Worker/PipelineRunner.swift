@@ -193,6 +193,9 @@ public struct PipelineRunner: Sendable {
                 if let counts = result.dailyCounts {
                     try writer.recordDailyCounts(table: counts.table, counts: counts.counts)
                 }
+                if let read = result.readFiles, !read.files.isEmpty {
+                    try writer.recordSourceFiles(read.files, pipeline: pipeline, source: read.source, table: read.table)
+                }
                 if let observation = result.observation {
                     try recorder.record(observation, in: writer, at: now)
                 }

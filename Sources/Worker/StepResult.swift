@@ -22,12 +22,15 @@ public struct StepResult: Sendable {
     public var watermark: (source: String, value: String)?
     /// Daily row counts to record for a table.
     public var dailyCounts: (table: String, counts: [DayCount])?
+    /// Source files to record as read by a load (only after it committed, and only files without bad rows).
+    public var readFiles: (source: String, table: String, files: [SourceFileRecord])?
 
     /// Creates a step result.
     public init(
         state: StepState, rows: Int64? = nil, stats: JobStats = JobStats(), detail: String? = nil, error: String? = nil,
         checkStatus: CheckStatus? = nil, observation: AlertObservation? = nil, watermark: (source: String, value: String)? = nil,
-        dailyCounts: (table: String, counts: [DayCount])? = nil
+        dailyCounts: (table: String, counts: [DayCount])? = nil,
+        readFiles: (source: String, table: String, files: [SourceFileRecord])? = nil
     ) {
         self.state = state
         self.rows = rows
@@ -38,5 +41,6 @@ public struct StepResult: Sendable {
         self.observation = observation
         self.watermark = watermark
         self.dailyCounts = dailyCounts
+        self.readFiles = readFiles
     }
 }

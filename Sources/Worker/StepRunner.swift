@@ -13,6 +13,8 @@ struct StepRunner: Sendable {
     let clock: any WallClock
     let runID: Int64
     let backfillDays: [String]?
+    /// A full refresh: loads read every source row and rebuild their tables.
+    var fullRefresh = false
 
     func execute(_ stepID: String) async -> StepResult {
         let context = JobContext(pipeline: pipeline.name, runID: runID, stepID: stepID)
@@ -36,23 +38,12 @@ struct StepRunner: Sendable {
             guard let source = pipeline.source(named: load.source) else {
                 throw WarehouseError("source \(load.source) is not in the manifest")
             }
-            let watermark = try await state.read { try $0.watermark(pipeline: pipeline.name, source: source.name) }
-            let days = load.partitionBy == nil ? nil : backfillDays
-            let rows = try ExtractedRows(
-                source: source, load: load, baseDirectory: manifest.baseDirectory,
-                watermark: backfillDays == nil ? watermark : nil, days: days)
-            let request = LoadRequest(
-                table: load.table, columns: rows.columns, write: load.write, partitionBy: load.partitionBy,
-                replacePartitions: days, context: context)
-            let result = try await warehouse.load(request, rows: rows)
-            var detail = "\(Format.rows(result.rowsLoaded)) loaded, \(Format.rows(result.rowsInTable)) in table"
-            if rows.badRecords > 0 { detail += ", \(rows.badRecords) bad skipped" }
-            if rows.skippedByCursor > 0 { detail += ", \(Format.count(rows.skippedByCursor)) unchanged since watermark" }
-            let newWatermark = backfillDays == nil ? rows.newWatermark.map { (source: source.name, value: $0) } : nil
-            return StepResult(
-                state: .succeeded, rows: result.rowsLoaded, stats: result.stats, detail: detail,
-                observation: observation(stepID, table: load.table, failure: nil),
-                watermark: newWatermark)
+            var result = try await LoadStep(
+                manifest: manifest, pipeline: pipeline, state: state, warehouse: warehouse, backfillDays: backfillDays,
+                fullRefresh: fullRefresh
+            ).run(load, source: source, context: context)
+            result.observation = observation(stepID, table: load.table, failure: nil)
+            return result
         } catch {
             let message = (error as? WarehouseError)?.description ?? "load of \(load.source) into \(load.table) failed: \(error)"
             return StepResult(state: .failed, error: message, observation: observation(stepID, table: load.table, failure: message))

@@ -113,7 +113,8 @@ struct BigQueryWarehouseLoadTests: BigQueryWarehouseSuite {
             #expect(staged.writeDisposition == "WRITE_TRUNCATE" && staged.fields.last == FakeField(name: "_sluice_seq", type: "INT64"))
             #expect(staged.rows.map { "\($0["order_id"] ?? "") \($0["status"] ?? "") \($0["_sluice_seq"] ?? "")" } == ["2 shipped 0", "3 processing 1", "2 delivered 2"])
             #expect(second == LoadResult(
-                rowsLoaded: 2, rowsInTable: 3, stats: JobStats(rows: 2, bytesProcessed: 3_000_000, bytesBilled: Self.mebibytes10)))
+                rowsLoaded: 2, rowsInTable: 3, stats: JobStats(rows: 2, bytesProcessed: 3_000_000, bytesBilled: Self.mebibytes10),
+                counts: LoadCounts(inserted: 2, unchanged: 1)))
 
             fake.clearRecords()
             let nothing = try await Self.load(warehouse, [], write: .merge(key: ["order_id"]))

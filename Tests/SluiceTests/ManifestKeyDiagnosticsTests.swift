@@ -163,9 +163,12 @@ struct ManifestKeyDiagnosticsTests {
             ]
         ),
         ManifestProblemCase(
-            title: "key only with merge",
-            yaml: baseManifest.replacingOccurrences(of: "write: append }", with: "write: append, key: order_id }"),
-            expected: ["8:61: 'key' only applies to 'write: merge', but load into 'raw.orders' uses 'write: append'"]
+            title: "key with merge or append only",
+            yaml: baseManifest.replacingOccurrences(of: "write: append }", with: "write: truncate, key: order_id }"),
+            expected: [
+                "8:63: 'key' applies to 'write: merge' (the upsert key) and 'write: append' (a row whose key is loaded is not "
+                    + "appended again), but load into 'raw.orders' uses 'write: truncate'",
+            ]
         ),
     ]
 

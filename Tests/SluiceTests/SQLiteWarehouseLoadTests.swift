@@ -60,11 +60,11 @@ struct SQLiteWarehouseLoadTests: SQLiteWarehouseSuite {
             try await load(warehouse, [order(1, "placed", 10, "2024-05-01"), order(2, "placed", 20, "2024-05-01")], write: merge)
             let batch = [order(2, "shipped", 21, "2024-05-01"), order(3, "placed", 30, "2024-05-02")]
             let once = try await load(warehouse, batch, write: merge)
-            #expect(once == LoadResult(rowsLoaded: 2, rowsInTable: 3))
+            #expect(once == LoadResult(rowsLoaded: 2, rowsInTable: 3, counts: LoadCounts(inserted: 1, updated: 1)))
             let before = try await dump(warehouse, orders)
             // Unchanged rows are not rewritten, so the second merge writes nothing.
             let twice = try await load(warehouse, batch, write: merge)
-            #expect(twice == LoadResult(rowsLoaded: 0, rowsInTable: 3))
+            #expect(twice == LoadResult(rowsLoaded: 0, rowsInTable: 3, counts: LoadCounts(unchanged: 2)))
             #expect(try await dump(warehouse, orders) == before)
             #expect(try await rows(warehouse, "select order_id, status, total from raw.orders order by order_id") == [
                 ["1", "placed", "10.0"], ["2", "shipped", "21.0"], ["3", "placed", "30.0"],
@@ -80,12 +80,16 @@ struct SQLiteWarehouseLoadTests: SQLiteWarehouseSuite {
                 order(1, "shipped", 11, "2024-05-01"), [.null, .string("lost"), .float(0), .date("2024-05-01")],
             ]
             // Into an empty table (indexes built after the insert): the repeated key counts once.
-            #expect(try await load(warehouse, stream, write: merge) == LoadResult(rowsLoaded: 3, rowsInTable: 3))
+            #expect(
+                try await load(warehouse, stream, write: merge)
+                    == LoadResult(rowsLoaded: 3, rowsInTable: 3, counts: LoadCounts(inserted: 3, unchanged: 1)))
             let expected: [[String?]] = [[nil, "lost"], ["1", "shipped"], ["2", "placed"]]
             #expect(try await rows(warehouse, "select order_id, status from raw.orders order by order_id") == expected)
             // Into a table with rows (row-by-row upsert): key 1 changes twice, key 2 is unchanged, and
             // the NULL key is a new row.
-            #expect(try await load(warehouse, stream, write: merge) == LoadResult(rowsLoaded: 3, rowsInTable: 4))
+            #expect(
+                try await load(warehouse, stream, write: merge)
+                    == LoadResult(rowsLoaded: 3, rowsInTable: 4, counts: LoadCounts(inserted: 1, updated: 2, unchanged: 1)))
             #expect(try await rows(warehouse, "select count(*) from raw.orders where order_id = 1 and status = 'shipped'") == [["1"]])
 
             // When every column is in the key, a repeated key does nothing: the first row stays.
@@ -94,7 +98,7 @@ struct SQLiteWarehouseLoadTests: SQLiteWarehouseSuite {
             let result = try await load(
                 warehouse, [[.integer(1), .integer(1)], [.integer(1), .integer(1)], [.integer(2), .integer(2)]],
                 into: pairs, columns: columns, write: .merge(key: ["a", "b"]))
-            #expect(result == LoadResult(rowsLoaded: 2, rowsInTable: 2))
+            #expect(result == LoadResult(rowsLoaded: 2, rowsInTable: 2, counts: LoadCounts(inserted: 2, unchanged: 1)))
         }
     }
 

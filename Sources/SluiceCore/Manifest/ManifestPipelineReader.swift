@@ -173,8 +173,11 @@ enum ManifestPipelineReader {
         if write == "merge", key == nil, !mapping.has("key") {
             reader.report("\(label) uses 'write: merge' and needs 'key': the column or columns rows are matched on", at: mapping.mark)
         }
-        if let write, write != "merge", let keyEntry = mapping.entry("key") {
-            reader.report("'key' only applies to 'write: merge', but \(label) uses 'write: \(write)'", at: keyEntry.keyNode)
+        if let write, write == "truncate", let keyEntry = mapping.entry("key") {
+            reader.report(
+                "'key' applies to 'write: merge' (the upsert key) and 'write: append' (a row whose key is loaded is not "
+                    + "appended again), but \(label) uses 'write: truncate'",
+                at: keyEntry.keyNode)
         }
         let partitionBy = reader.identifier(mapping, "partition_by")
         let maxBadRecords = reader.integer(mapping, "max_bad_records", in: 0...Int.max)
@@ -218,7 +221,7 @@ enum ManifestPipelineReader {
         }
         draft.load = Load(
             source: source.name, table: table.name, write: mode, partitionBy: partitionBy,
-            columns: columns, maxBadRecords: maxBadRecords ?? 0
+            columns: columns, maxBadRecords: maxBadRecords ?? 0, appendKey: write == "append" ? key ?? [] : []
         )
         return draft
     }

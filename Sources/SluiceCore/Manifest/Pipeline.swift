@@ -173,11 +173,14 @@ public struct Load: Sendable, Equatable {
     public var columns: [Column]
     /// Bad records tolerated before the load fails.
     public var maxBadRecords: Int
+    /// For `write: append`: the key that identifies a row, so a row whose key is loaded already is not
+    /// appended again when input is read twice; empty: whole rows are compared.
+    public var appendKey: [String]
 
     /// Creates a load.
     public init(
         source: String, table: TableName, write: WriteMode, partitionBy: String? = nil,
-        columns: [Column] = [], maxBadRecords: Int = 0
+        columns: [Column] = [], maxBadRecords: Int = 0, appendKey: [String] = []
     ) {
         self.source = source
         self.table = table
@@ -185,6 +188,17 @@ public struct Load: Sendable, Equatable {
         self.partitionBy = partitionBy
         self.columns = columns
         self.maxBadRecords = maxBadRecords
+        self.appendKey = appendKey
+    }
+
+    /// The columns that identify a row of the table: the merge key, or an append's key; empty when
+    /// rows have no identity (truncate, an append without a key).
+    public var identityKey: [String] {
+        switch write {
+        case let .merge(key): key
+        case .append: appendKey
+        case .truncate: []
+        }
     }
 }
 

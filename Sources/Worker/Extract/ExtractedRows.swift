@@ -14,13 +14,18 @@ public final class ExtractedRows: RowSource {
     public private(set) var badRecords: Int64 = 0
     /// Up to five bad records, as `file:line: why`.
     public private(set) var badExamples: [String] = []
-    /// Rows skipped because their cursor value was not after the watermark.
+    /// Rows skipped because their cursor value was before the watermark (a row at the watermark is
+    /// read again: the merge key absorbs the overlap; a row without a cursor value is always read).
     public private(set) var skippedByCursor: Int64 = 0
     /// Rows skipped because their partition day was not one of the backfill's days.
     public private(set) var skippedByDay: Int64 = 0
     /// The largest cursor value among the emitted rows (nil without a cursor or rows). Store it as the
     /// source's watermark only after the load committed.
     public private(set) var newWatermark: String?
+    /// Bad records per file (by the path messages show), so a file with bad rows is not marked read.
+    public private(set) var badRecordsByFile: [String: Int64] = [:]
+    /// The files this stream reads, in order.
+    public var filePaths: [String] { files.map(\.display) }
 
     /// How many bad-record examples are kept.
     public static let exampleLimit = 5
@@ -29,6 +34,7 @@ public final class ExtractedRows: RowSource {
     private let load: Load
     private let files: [SourceFiles.File]
     private var nextFile = 1
+    private var currentFile: String
     private var reader: (any RecordReader)?
     private let types: [ColumnType]
     private let cursorIndex: Int?
@@ -38,33 +44,39 @@ public final class ExtractedRows: RowSource {
     private var maxCursor: Value?
     private var row: [Value] = []
 
-    /// Opens `source` for `load`. Relative paths resolve against `baseDirectory`. With a `watermark`,
-    /// only rows whose cursor is after it are emitted; with `days` (a backfill), only the `{date}` files
-    /// of those days are read and, when the load is partitioned, only rows of those days are emitted.
-    /// Throws `ExtractError`: a missing file or empty pattern, a declared column the source lacks.
-    public init(source: Source, load: Load, baseDirectory: String, watermark: String?, days: [String]?) throws {
+    /// Opens every file of `source` (every match of its path, glob or `{date}` template) for `load`.
+    /// Relative paths resolve against `baseDirectory`. With a `watermark`, rows whose cursor is before
+    /// it are skipped; with `days` (a backfill) and a partitioned load, only rows of those days are
+    /// emitted, from every file (a day's rows may sit in any file). Throws `ExtractError`: a missing
+    /// file or empty pattern, a declared column the source lacks.
+    public convenience init(source: Source, load: Load, baseDirectory: String, watermark: String?, days: [String]?) throws {
+        let files = try SourceFiles.all(of: source, baseDirectory: baseDirectory)
+        try self.init(source: source, load: load, files: files, header: files[0], watermark: watermark, days: days)
+    }
+
+    /// Opens exactly `files` of `source` for `load` (none: an empty stream whose columns come from
+    /// `header`, a file of the source). Filters as in the other initialiser.
+    init(
+        source: Source, load: Load, files: [SourceFiles.File], header: SourceFiles.File, watermark: String?, days: [String]?
+    ) throws {
         self.source = source
         self.load = load
-        switch source.kind {
-        case let .csv(path), let .ndjson(path):
-            files = try SourceFiles.resolve(path, baseDirectory: baseDirectory, days: days, source: source.name)
-        case let .sqlite(path, _):
-            let absolute = SourceFiles.absolutePath(path, baseDirectory: baseDirectory)
-            files = [SourceFiles.File(path: absolute, display: SourceFiles.display(absolute, baseDirectory: baseDirectory))]
-        }
-        let first = try Self.open(files[0], kind: source.kind)
+        self.files = files
+        let headerFile = files.first ?? header
+        currentFile = headerFile.display
+        let first = try Self.open(headerFile, kind: source.kind)
         guard !first.sourceColumns.isEmpty || !load.columns.isEmpty else {
             throw ExtractError(
                 .badHeader,
-                "cannot tell the columns of \(files[0].display): its first record has none; "
+                "cannot tell the columns of \(headerFile.display): its first record has none; "
                     + "declare the columns of the load into \(load.table) in the manifest")
         }
         let columns = load.columns.isEmpty ? first.sourceColumns.map { Column(name: $0, type: .string) } : load.columns
         self.columns = columns
         types = columns.map(\.type)
         let names = columns.map(\.name)
-        try Self.bind(first, names: names, file: files[0], load: load)
-        reader = first
+        try Self.bind(first, names: names, file: headerFile, load: load)
+        reader = files.isEmpty ? nil : first
 
         if let cursor = source.cursor {
             guard let index = names.firstIndex(of: cursor) else {
@@ -109,6 +121,7 @@ public final class ExtractedRows: RowSource {
                     let next = try Self.open(file, kind: source.kind)
                     try Self.bind(next, names: columns.map(\.name), file: file, load: load)
                     self.reader = next
+                    currentFile = file.display
                 }
                 continue records
             case let .bad(reason):
@@ -146,7 +159,7 @@ public final class ExtractedRows: RowSource {
             }
             if let cursorIndex {
                 let value = row[cursorIndex]
-                if let watermark, Value.compareCursor(value, watermark) != .orderedDescending {
+                if let watermark, Value.compareCursor(value, watermark) == .orderedAscending {
                     skippedByCursor += 1
                     continue records
                 }
@@ -162,6 +175,7 @@ public final class ExtractedRows: RowSource {
 
     private func recordBad(_ example: String) throws {
         badRecords += 1
+        badRecordsByFile[currentFile, default: 0] += 1
         if badExamples.count < Self.exampleLimit { badExamples.append(example) }
         guard badRecords > Int64(load.maxBadRecords) else { return }
         let records = badRecords == 1 ? "1 bad record" : "\(badRecords) bad records"

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import SluiceCore
 
 /// Turns a source's `path:` into the files to read: a plain path, a glob (`*`, `?`, `[…]`: every match
 /// in sorted order), or a `{date}` template (`orders_{date}.csv`: for a backfill the files of exactly
@@ -21,6 +22,18 @@ enum SourceFiles {
 
     /// The `{date}` placeholder.
     static let datePlaceholder = "{date}"
+
+    /// Every file of a source: each match of a csv/ndjson path, glob or `{date}` template; a sqlite
+    /// source's database.
+    static func all(of source: Source, baseDirectory: String) throws -> [File] {
+        switch source.kind {
+        case let .csv(path), let .ndjson(path):
+            return try resolve(path, baseDirectory: baseDirectory, days: nil, source: source.name)
+        case let .sqlite(path, _):
+            let absolute = absolutePath(path, baseDirectory: baseDirectory)
+            return [File(path: absolute, display: display(absolute, baseDirectory: baseDirectory))]
+        }
+    }
 
     /// The files `pattern` names for source `source`; throws `missingFile` when there are none or a
     /// named file (or backfill day's file) does not exist.

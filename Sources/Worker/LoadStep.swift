@@ -1,0 +1,87 @@
+import Foundation
+import SluiceCore
+import StateStore
+import Warehouse
+
+/// One extract+load step, by the load rule: for every key, the table holds the version with the
+/// greatest cursor among all source rows ever read, and no source row is skipped.
+/// - An incremental run reads new and changed files whole and skips files read before unchanged;
+///   a sqlite source is read from its watermark on, with `>=` (the key absorbs the overlap).
+/// - A truncate load, a full refresh and a backfill read every file.
+/// - A backfill of partitioned days writes, for each key whose newest version falls in them, that
+///   version (`NewestVersionRows`); rows without a key identity: every row of those days.
+/// - Files are recorded as read, and the watermark advanced (never moved back), only once the load
+///   committed; a file with bad rows stays unread, so fixing it loads them.
+struct LoadStep {
+    let manifest: Manifest
+    let pipeline: Pipeline
+    let state: any StateStore
+    let warehouse: any Warehouse
+    let backfillDays: [String]?
+    let fullRefresh: Bool
+
+    /// Runs the load; throws `ExtractError` or `WarehouseError` in the user's terms.
+    func run(_ load: Load, source: Source, context: JobContext) async throws -> StepResult {
+        let table = load.table.description
+        let days = load.partitionBy == nil ? nil : backfillDays
+        let incremental = backfillDays == nil && !fullRefresh
+        let (watermark, recorded) = try await state.read { reader in
+            (try reader.watermark(pipeline: pipeline.name, source: source.name),
+             try reader.sourceFiles(pipeline: pipeline.name, source: source.name, table: table))
+        }
+        let mode: SourceReadPlan.Mode = incremental && load.write != .truncate ? .incremental(recorded: recorded) : .everything
+        let isDatabase = if case .sqlite = source.kind { true } else { false }
+        let cursorFrom = incremental && isDatabase ? watermark : nil
+        let plan = try SourceReadPlan.make(
+            source: source, baseDirectory: manifest.baseDirectory, mode: mode, watermark: cursorFrom)
+
+        let rows: ExtractedRows
+        let stream: any RowSource
+        var newest: NewestVersionRows?
+        if let days, !load.identityKey.isEmpty {
+            let versions = try NewestVersionRows(load: load, cursor: source.cursor, days: days) {
+                try ExtractedRows(source: source, load: load, files: plan.all, header: plan.all[0], watermark: nil, days: nil)
+            }
+            newest = versions
+            rows = versions.reported
+            stream = versions
+        } else {
+            rows = try ExtractedRows(
+                source: source, load: load, files: plan.toRead, header: plan.all[0], watermark: cursorFrom, days: days)
+            stream = rows
+        }
+        let identity: RowIdentity? = switch load.write {
+        case .append where plan.mayRepeatRows && !fullRefresh: load.appendKey.isEmpty ? .wholeRow : .key(load.appendKey)
+        default: nil
+        }
+        let request = LoadRequest(
+            table: load.table, columns: rows.columns, write: load.write, partitionBy: load.partitionBy,
+            replacePartitions: days, context: context, cursor: source.cursor, rebuild: fullRefresh && load.write != .truncate,
+            skipHeldRows: identity)
+        let result = try await warehouse.load(request, rows: stream)
+
+        let unreadable = rows.badRecordsByFile.filter { $0.value > 0 }.keys.sorted()
+        let report = LoadReport(
+            rowsRead: rows.rowsRead - rows.skippedByDay, counts: result.counts, rowsInTable: result.rowsInTable,
+            filesRead: isDatabase ? 0 : plan.toRead.count, filesUnchanged: plan.unchanged, badRecords: rows.badRecords,
+            filesWithBadRecords: backfillDays == nil ? unreadable : [], supersededElsewhere: newest?.superseded ?? 0,
+            rebuilt: fullRefresh)
+        return StepResult(
+            state: .succeeded, rows: result.rowsLoaded, stats: result.stats, detail: report.line,
+            watermark: backfillDays == nil
+                ? advancedWatermark(watermark, rows.newWatermark, as: rows.columns.first { $0.name == source.cursor }?.type ?? .string)
+                    .map { (source.name, $0) }
+                : nil,
+            readFiles: backfillDays == nil
+                ? (source.name, table, plan.identities.values.filter { !unreadable.contains($0.path) }.sorted { $0.path < $1.path })
+                : nil)
+    }
+
+    /// The stored watermark moved forward to `read`, never back (a late file of old rows leaves it);
+    /// nil when nothing changes. After a full refresh the old watermark is forgotten.
+    private func advancedWatermark(_ stored: String?, _ read: String?, as type: ColumnType) -> String? {
+        guard let read else { return nil }
+        guard let stored, !fullRefresh else { return read }
+        return Value.compareCursor(Value.watermark(read, as: type), stored) == .orderedAscending ? nil : read
+    }
+}
