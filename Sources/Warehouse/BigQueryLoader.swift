@@ -128,8 +128,17 @@ struct BigQueryLoader {
             let result = try await BigQueryFailure.translating("replace the \(day) partition of \(table)") { try await client.load(job, body: body) }
             loaded += result.outputRows
         }
+        var stats = JobStats(rows: loaded)
+        if case let .merge(keys) = request.write, loaded > 0 {
+            // A key written into the replaced days may still have an older row in another day (its
+            // newest version moved days): that row goes, so each key is in one partition only.
+            let removed = try await run(
+                BigQueryMergeSQL.olderRowsOutsideDays(target: table, keys: keys, partitionColumn: partition, days: days),
+                doing: "remove older rows of the backfilled keys from other days of \(table)")
+            stats = JobStats(rows: loaded, bytesProcessed: removed.stats.bytesProcessed, bytesBilled: removed.stats.bytesBilled)
+        }
         return LoadResult(
-            rowsLoaded: loaded, rowsInTable: try await rowCount(fallback: loaded), stats: JobStats(rows: loaded),
+            rowsLoaded: loaded, rowsInTable: try await rowCount(fallback: loaded), stats: stats,
             rowsOutsidePartitions: spool.rowsOutside)
     }
 

@@ -65,6 +65,16 @@ enum BigQueryMergeSQL {
             """
     }
 
+    /// `DELETE` the rows outside `days` whose key also has a row inside them: after a backfill wrote
+    /// each key's newest version into its day, an older row of the key elsewhere is stale.
+    static func olderRowsOutsideDays(target: TableName, keys: [String], partitionColumn: String, days: [String]) -> String {
+        let table = CheckSQL.quote(target, .bigquery)
+        let list = Set(days).sorted().map { "DATE '\($0)'" }.joined(separator: ", ")
+        let same = keys.map { "N.\(quote($0)) = O.\(quote($0))" }.joined(separator: " AND ")
+        return "DELETE FROM \(table) AS O WHERE DATE(O.\(quote(partitionColumn))) NOT IN (\(list))"
+            + " AND EXISTS (SELECT 1 FROM \(table) AS N WHERE DATE(N.\(quote(partitionColumn))) IN (\(list)) AND \(same))"
+    }
+
     /// The staged rows, each distinct row once.
     static func distinctRows(staging: TableName, columns: [String]) -> String {
         "SELECT DISTINCT \(columns.map(quote).joined(separator: ", ")) FROM \(CheckSQL.quote(staging, .bigquery))"

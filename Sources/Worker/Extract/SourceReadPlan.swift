@@ -57,7 +57,7 @@ struct SourceReadPlan {
                     if let record = recorded[file.display], record.modifiedNanoseconds != modified {
                         // Touched but the same bytes: remember the new time so it is not hashed again.
                         identities[file.display] = SourceFileRecord(
-                            path: file.display, size: size, modifiedNanoseconds: modified, digest: record.digest)
+                            path: file.display, size: size, modifiedNanoseconds: trustedTime(modified), digest: record.digest)
                     }
                     continue
                 case .changed:
@@ -68,8 +68,20 @@ struct SourceReadPlan {
                 }
             }
             identities[file.display] = SourceFileRecord(
-                path: file.display, size: size, modifiedNanoseconds: modified, digest: try currentDigest())
+                path: file.display, size: size, modifiedNanoseconds: trustedTime(modified), digest: try currentDigest())
         }
         return SourceReadPlan(all: all, toRead: toRead, unchanged: unchanged, identities: identities, mayRepeatRows: repeats)
+    }
+
+    /// How recent a modification time must not be for it to vouch for a file's content.
+    static let racyWindow: Int64 = 2_000_000_000
+
+    /// The modification time to record: a time within `racyWindow` of now could be shared by a later
+    /// write of the same size (file systems keep times at a coarse tick), so it is recorded as 0,
+    /// which never matches, and the next run compares the content hash instead (as git does for
+    /// "racily clean" files).
+    private static func trustedTime(_ modified: Int64) -> Int64 {
+        let now = Int64(Date().timeIntervalSince1970 * 1_000_000_000)
+        return now - modified < racyWindow ? 0 : modified
     }
 }
