@@ -5,7 +5,7 @@ import SluiceCore
 import StateStore
 import Worker
 
-/// `sluice run PIPELINE`: one run now, with a readable summary; exit code 1 when it failed.
+/// `sluice run PIPELINE [--full-refresh]`: one run now, with a readable summary; exit code 1 when it failed.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run a pipeline now and print a summary (exit code 1 when it fails).")
@@ -22,6 +22,15 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Run even when the cost estimate breaks cost.maximum_bytes_billed or cost.daily_budget.")
     var confirmCost = false
 
+    @Flag(name: .long, help: "Forget the pipeline's watermarks and read files, and rebuild every table and model from all source rows.")
+    var fullRefresh = false
+
+    func validate() throws {
+        if fullRefresh, rerun != nil {
+            throw ValidationError("--full-refresh starts a new run; a rerun of a full refresh is one already (drop --full-refresh)")
+        }
+    }
+
     func run() async throws {
         let logger = Logs.bootstrap()
         let finished: RunRecord
@@ -33,7 +42,7 @@ struct RunCommand: AsyncParsableCommand {
             try await wiring.recoverInterruptedRuns()
             let request = RunRequest(
                 pipeline: pipeline, trigger: rerun == nil ? .manual : .rerun, requestedBy: "cli", rerunOf: rerun,
-                rerunAll: all, costConfirmed: confirmCost)
+                rerunAll: all, costConfirmed: confirmCost, fullRefresh: fullRefresh)
             finished = try await wiring.runner.run(request)
             steps = try await wiring.state.read { try $0.steps(runID: finished.id) }
             try await wiring.sender.drain(until: Date().addingTimeInterval(10))

@@ -8,7 +8,7 @@ enum RunSummary {
     /// Renders the summary.
     static func render(_ run: RunRecord, steps: [StepRecord], stepsShown: Bool = true) -> String {
         let took = run.duration.map { " in " + Format.duration($0) } ?? ""
-        let outcome = "\(run.pipeline) run \(run.id) \(run.state.rawValue)\(took)" + (run.error.map { ": \($0)" } ?? "")
+        let outcome = "\(run.pipeline) \(run.fullRefresh ? "full refresh" : "run") \(run.id) \(run.state.rawValue)\(took)" + (run.error.map { ": \($0)" } ?? "")
         guard stepsShown else { return "\n" + outcome }
         let width = min(60, steps.map(\.stepID.count).max() ?? 10)
         var lines = ["", "\(run.pipeline) run \(run.id) — \(steps.count) steps"]

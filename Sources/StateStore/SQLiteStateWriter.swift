@@ -48,13 +48,14 @@ struct SQLiteStateWriter: SQLiteStateQueries, StateWriter {
         try db.execute(
             sql: """
                 UPDATE runs SET pipeline = ?, state = ?, run_trigger = ?, requested_by = ?, rerun_of = ?,
-                                backfill_days = ?, created_at = ?, started_at = ?, finished_at = ?, error = ?
+                                backfill_days = ?, created_at = ?, started_at = ?, finished_at = ?, error = ?,
+                                full_refresh = ?
                 WHERE id = ?
                 """,
             arguments: [
                 run.pipeline, run.state.rawValue, run.trigger.rawValue, run.requestedBy, run.rerunOf,
                 try run.backfillDays.map(StateColumns.json), StateColumns.seconds(run.createdAt),
-                StateColumns.seconds(run.startedAt), StateColumns.seconds(run.finishedAt), run.error, run.id,
+                StateColumns.seconds(run.startedAt), StateColumns.seconds(run.finishedAt), run.error, run.fullRefresh, run.id,
             ])
         try requireChange("run \(run.id)")
     }

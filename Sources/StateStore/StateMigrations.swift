@@ -18,6 +18,10 @@ enum StateMigrations {
         }
         migrator.registerMigration("v5-step-check-status", migrate: addCheckStatus)
         migrator.registerMigration("v6-source-files", migrate: createSourceFiles)
+        migrator.registerMigration("v7-run-full-refresh") { db in
+            // A full refresh is a property of the run, so a rerun of an interrupted one is one too.
+            try db.execute(sql: "ALTER TABLE runs ADD COLUMN full_refresh INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 

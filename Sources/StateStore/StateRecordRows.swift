@@ -16,7 +16,8 @@ extension RunRecord {
             createdAt: try StateColumns.date(row, "created_at"),
             startedAt: try StateColumns.optionalDate(row, "started_at"),
             finishedAt: try StateColumns.optionalDate(row, "finished_at"),
-            error: try row.decode(forColumn: "error"))
+            error: try row.decode(forColumn: "error"),
+            fullRefresh: try row.decode(forColumn: "full_refresh"))
     }
 }
 

@@ -41,14 +41,16 @@ public struct PipelineRunner: Sendable {
                 + (near.isEmpty ? "pipelines: \(names.joined(separator: ", "))" : "did you mean \(near.joined(separator: " or "))?"))
         }
         let plan = RunPlan.steps(for: pipeline)
-        let previous: [StepRecord]? = if let rerunOf = request.rerunOf {
+        let earlier: (steps: [StepRecord], fullRefresh: Bool)? = if let rerunOf = request.rerunOf {
             try await state.read { reader in
-                guard let earlier = try reader.run(id: rerunOf) else { return nil }
-                return earlier.pipeline == request.pipeline ? try reader.steps(runID: rerunOf) : nil
+                guard let earlier = try reader.run(id: rerunOf), earlier.pipeline == request.pipeline else { return nil }
+                return (try reader.steps(runID: rerunOf), earlier.fullRefresh)
             }
         } else {
             nil
         }
+        let previous = earlier?.steps
+        let fullRefresh = request.fullRefresh || earlier?.fullRefresh == true
         if request.rerunOf != nil, previous == nil {
             throw RunError("run \(request.rerunOf ?? 0) of \(request.pipeline) was not found; `/sluice runs \(request.pipeline)` lists recent runs")
         }
@@ -73,9 +75,15 @@ public struct PipelineRunner: Sendable {
         }
         let now = clock.now
         return try await state.write { writer in
-            let run = try writer.insertRun(
+            var run = try writer.insertRun(
                 pipeline: request.pipeline, trigger: request.trigger, requestedBy: request.requestedBy,
                 rerunOf: request.rerunOf, backfillDays: request.backfillDays, steps: steps, at: now)
+            if fullRefresh {
+                run.fullRefresh = true
+                try writer.updateRun(run)
+                // A new full refresh starts from nothing; a rerun of one keeps what its kept loads recorded.
+                if request.rerunOf == nil { try writer.forgetIncrementalState(pipeline: request.pipeline) }
+            }
             try writer.setSetting(RunRecovery.ownerKey(pipeline: run.pipeline), value: RunRecovery.currentOwner(runID: run.id))
             return run
         }
@@ -112,7 +120,7 @@ public struct PipelineRunner: Sendable {
 
         let runner = StepRunner(
             manifest: manifest, pipeline: pipeline, state: state, warehouse: warehouse, clock: clock,
-            runID: run.id, backfillDays: run.backfillDays)
+            runID: run.id, backfillDays: run.backfillDays, fullRefresh: run.fullRefresh)
         var records = Dictionary(steps.map { ($0.stepID, $0) }, uniquingKeysWith: { first, _ in first })
         let planned = steps.map { PlannedStep(id: $0.stepID, kind: $0.kind, dependsOn: $0.dependsOn) }
         var scheduler = StepScheduler(

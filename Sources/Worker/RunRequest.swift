@@ -17,12 +17,16 @@ public struct RunRequest: Sendable, Equatable {
     public var backfillDays: [String]?
     /// An operator confirmed the run despite its cost estimate (skips `CostGuard`).
     public var costConfirmed: Bool
+    /// Forget the pipeline's watermarks and read-file records and rebuild every table and model from
+    /// the sources (`--full-refresh`). A rerun of a full-refresh run is one too.
+    public var fullRefresh: Bool
 
     /// Creates a run request.
     public init(
         pipeline: String, trigger: RunTrigger, requestedBy: String, rerunOf: Int64? = nil, rerunAll: Bool = false,
-        backfillDays: [String]? = nil, costConfirmed: Bool = false
+        backfillDays: [String]? = nil, costConfirmed: Bool = false, fullRefresh: Bool = false
     ) {
+        self.fullRefresh = fullRefresh
         self.pipeline = pipeline
         self.trigger = trigger
         self.requestedBy = requestedBy

@@ -13,8 +13,9 @@ struct StepRunner: Sendable {
     let clock: any WallClock
     let runID: Int64
     let backfillDays: [String]?
-    /// A full refresh: loads read every source row and rebuild their tables.
-    var fullRefresh = false
+    /// A full refresh: loads read every source row and rebuild their tables; incremental models are
+    /// rebuilt from scratch.
+    let fullRefresh: Bool
 
     func execute(_ stepID: String) async -> StepResult {
         let context = JobContext(pipeline: pipeline.name, runID: runID, stepID: stepID)
@@ -54,7 +55,10 @@ struct StepRunner: Sendable {
 
     private func runModel(_ model: Model, context: JobContext) async -> StepResult {
         do {
-            let stats = try await warehouse.materialize(model, context: context)
+            // A full refresh rebuilds an incremental model from its whole query, as its first build did.
+            var built = model
+            if fullRefresh, case .incremental = model.materialized { built.materialized = .table }
+            let stats = try await warehouse.materialize(built, context: context)
             let kind: String = switch model.materialized {
             case .table: "table"
             case .view: "view"

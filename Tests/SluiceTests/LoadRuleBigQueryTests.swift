@@ -41,7 +41,7 @@ struct LoadRuleBigQueryTests: BigQueryWarehouseSuite {
                     continue
                 case .run, .fullRefresh:
                     let run = try await runner.run(RunRequest(
-                        pipeline: "sales", trigger: .manual, requestedBy: "t"/*FULLREFRESH*/))
+                        pipeline: "sales", trigger: .manual, requestedBy: "t", fullRefresh: action == .fullRefresh))
                     let errors = try await LoadRuleModelTests.errors(run, state)
                     try #require(run.state == .succeeded, "\(trail): \(errors)")
                 case .crashAfterLoad:

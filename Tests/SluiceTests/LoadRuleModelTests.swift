@@ -54,7 +54,7 @@ struct LoadRuleModelTests {
                     [.modificationDate: Date().addingTimeInterval(Double(history.count))], ofItemAtPath: space.path("exports/sales_\(day).csv"))
             case .run, .fullRefresh:
                 let run = try await runner.run(RunRequest(
-                    pipeline: "sales", trigger: .manual, requestedBy: "t"/*FULLREFRESH*/))
+                    pipeline: "sales", trigger: .manual, requestedBy: "t", fullRefresh: action == .fullRefresh))
                 let errors = try await Self.errors(run, state)
                 try #require(run.state == .succeeded, "\(trail): \(errors)")
                 #expect(try await Self.table(warehouse) == model.expected(), "\(trail)")

@@ -27,7 +27,7 @@ public enum RunMessages {
         let rows = steps.filter { $0.kind == .load }.compactMap(\.rows).reduce(0, +)
         let billed = steps.map(\.bytesBilled).reduce(0, +)
         let took = run.duration.map { " in \(Format.duration($0))" } ?? ""
-        var facts = ["\(steps.count) steps", Format.rows(rows) + " loaded"]
+        var facts = (run.fullRefresh ? ["full refresh"] : []) + ["\(steps.count) steps", Format.rows(rows) + " loaded"]
         if billed > 0 { facts.append(Format.bytes(billed) + " billed") }
         let warned = steps.filter(\.warned).count
         if warned > 0 { facts.append("\(warned) warning\(warned == 1 ? "" : "s")") }

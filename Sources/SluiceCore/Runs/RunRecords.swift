@@ -48,6 +48,8 @@ public struct RunRecord: Sendable, Equatable, Identifiable {
     public var rerunOf: Int64?
     /// Backfill days (`YYYY-MM-DD`), if a backfill.
     public var backfillDays: [String]?
+    /// A full refresh: its loads read every source row and rebuild their tables (a rerun of it is one too).
+    public var fullRefresh: Bool
     /// When it was created.
     public var createdAt: Date
     /// When its first step started.
@@ -61,9 +63,10 @@ public struct RunRecord: Sendable, Equatable, Identifiable {
     public init(
         id: Int64, pipeline: String, state: RunState, trigger: RunTrigger, requestedBy: String,
         rerunOf: Int64? = nil, backfillDays: [String]? = nil, createdAt: Date, startedAt: Date? = nil,
-        finishedAt: Date? = nil, error: String? = nil
+        finishedAt: Date? = nil, error: String? = nil, fullRefresh: Bool = false
     ) {
         self.id = id
+        self.fullRefresh = fullRefresh
         self.pipeline = pipeline
         self.state = state
         self.trigger = trigger
