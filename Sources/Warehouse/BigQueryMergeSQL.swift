@@ -87,13 +87,10 @@ enum BigQueryMergeSQL {
         return "WHEN NOT MATCHED THEN INSERT (\(list)) VALUES (\(columns.map { "S.\(quote($0))" }.joined(separator: ", ")))"
     }
 
-    /// Model SQL ready to be nested: trailing semicolons dropped, on its own lines so a trailing
-    /// `--` comment cannot swallow what follows.
+    /// Model SQL ready to be nested: surrounding whitespace and trailing semicolons dropped, as
+    /// `EmbeddedSQL` does (which maps an error's position back to the SQL file). Callers put it on
+    /// its own lines so a trailing `--` comment cannot swallow what follows.
     static func nested(_ sql: String) -> String {
-        var text = sql.trimmingCharacters(in: .whitespacesAndNewlines)
-        while text.hasSuffix(";") {
-            text = String(text.dropLast()).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        return text
+        EmbeddedSQL.body(of: sql)
     }
 }

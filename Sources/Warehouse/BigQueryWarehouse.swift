@@ -75,6 +75,34 @@ public struct BigQueryWarehouse: Warehouse {
         try await BigQueryTableFacts(client: client, cost: cost, clock: clock).rowsPerDay(of: table, column: column, since: since)
     }
 
+    /// The table's schema from `tables.get` (top-level fields), or nil when it does not exist.
+    public func columns(of table: TableName) async throws -> [String]? {
+        let metadata = try await BigQueryFailure.translating("read the metadata of \(table)") {
+            try await client.table(dataset: table.dataset, table: table.table)
+        }
+        return metadata?.fields.map(\.name)
+    }
+
+    /// A dry run of the statement. An invalid query, or one reading a table or dataset that does not
+    /// exist, is a problem with BigQuery's message and its `[line:column]`; other errors (credentials,
+    /// the network, a wrong project) are thrown.
+    public func compile(_ sql: String) async throws -> SQLCompileProblem? {
+        do {
+            _ = try await client.dryRun(sql, labels: BigQueryLabels.maintenance("validate"))
+            return nil
+        } catch let error as BigQueryError where Self.isCompileError(error) {
+            return SQLCompileProblem(bigQueryMessage: error.message)
+        } catch let error as BigQueryError {
+            throw BigQueryFailure.warehouseError(error, doing: "dry-run a statement")
+        }
+    }
+
+    /// True for errors that say what is wrong with the SQL, not with reaching BigQuery.
+    private static func isCompileError(_ error: BigQueryError) -> Bool {
+        error.reason == "invalidQuery"
+            || (error.reason == "notFound" && (error.message.contains("Table") || error.message.contains("Dataset")))
+    }
+
     /// What the model's build would bill: a dry run's `totalBytesProcessed`, at least 10 MiB per
     /// table the model reads (BigQuery's billing floor). A view bills nothing to build.
     public func estimateBytes(of model: Model) async throws -> Int64 {

@@ -91,11 +91,9 @@ struct SQLiteModelBuilder {
         try db.execute(sql: insert)
     }
 
-    /// The SQL without surrounding whitespace and trailing semicolons, ready to embed.
+    /// The SQL without surrounding whitespace and trailing semicolons, ready to embed (`EmbeddedSQL`,
+    /// which also maps an error's position back to the SQL file).
     static func trimmed(_ sql: String) -> String {
-        var text = Substring(sql)
-        while let last = text.last, last.isWhitespace || last == ";" { text = text.dropLast() }
-        while let first = text.first, first.isWhitespace { text = text.dropFirst() }
-        return String(text)
+        EmbeddedSQL.body(of: sql)
     }
 }

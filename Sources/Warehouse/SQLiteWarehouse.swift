@@ -121,6 +121,24 @@ public actor SQLiteWarehouse: Warehouse {
         }
     }
 
+    /// Column names from `pragma table_info`, or nil when the table or view (or its dataset) does not exist.
+    public nonisolated func columns(of table: TableName) async throws -> [String]? {
+        let pool = await currentConnections()
+        return try await SQLiteFailure.translating("columns of \(table)") {
+            try await pool.read { db in
+                try SQLiteCatalog.objectType(of: table, db) == nil ? nil : SQLiteCatalog.columns(of: table, db)
+            }
+        }
+    }
+
+    /// Prepares the statement on a reader connection and finalizes it unrun; see `SQLiteStatementCompiler`.
+    public nonisolated func compile(_ sql: String) async throws -> SQLCompileProblem? {
+        let pool = await currentConnections()
+        return try await SQLiteFailure.translating("compile a statement") {
+            try await pool.read { db in SQLiteStatementCompiler.compile(sql, db) }
+        }
+    }
+
     /// Waits until no other load runs, then marks one as running.
     private func startLoad() async {
         guard loading else {

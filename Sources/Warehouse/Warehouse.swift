@@ -28,6 +28,15 @@ public protocol Warehouse: Sendable {
 
     /// Estimated bytes a model would process (BigQuery: dry run; SQLite: size of referenced tables).
     func estimateBytes(of model: Model) async throws -> Int64
+
+    /// The columns of a table or view, in order, or nil when it does not exist. Scans and bills
+    /// nothing (SQLite: `pragma table_info`; BigQuery: `tables.get`).
+    func columns(of table: TableName) async throws -> [String]?
+
+    /// Compiles one statement against the current schema without running it (SQLite: prepares it;
+    /// BigQuery: a dry run, which bills nothing). Returns what the warehouse found wrong, or nil when
+    /// the statement compiles; throws only when the warehouse cannot be asked.
+    func compile(_ sql: String) async throws -> SQLCompileProblem?
 }
 
 /// A pull-based stream of typed rows for a load, in the order of `LoadRequest.columns`.

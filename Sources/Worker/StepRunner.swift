@@ -77,6 +77,7 @@ struct StepRunner: Sendable {
     // MARK: Checks
 
     private func runCheck(_ check: Check, context: JobContext) async -> StepResult {
+        if let missing = await missingColumns(of: check) { return missing }
         do {
             var counts: (table: String, counts: [DayCount])?
             let outcome: CheckOutcome
@@ -107,6 +108,25 @@ struct StepRunner: Sendable {
                     pipeline: pipeline.name, check: check.name, table: check.table?.description, failing: .error,
                     title: message, runID: runID))
         }
+    }
+
+    /// A failed result when the check names columns its tables do not have (see `CheckColumns`):
+    /// `table raw.sales has no column 'idd' (its columns: …; did you mean 'id'?)`. Nil when every
+    /// named column exists, or its table is not built yet (the check itself then says so).
+    private func missingColumns(of check: Check) async -> StepResult? {
+        var columns: [TableName: [String]] = [:]
+        let message: String
+        do {
+            for table in CheckColumns.tables(of: check) { columns[table] = try await warehouse.columns(of: table) }
+            let missing = CheckColumns.missing(in: check, columns: columns)
+            guard !missing.isEmpty else { return nil }
+            message = missing.map(\.message).joined(separator: "; ")
+        } catch {
+            message = "check \(check.name) could not run: \(error)"
+        }
+        let observation = AlertObservation(
+            pipeline: pipeline.name, check: check.name, table: check.table?.description, failing: .error, title: message, runID: runID)
+        return StepResult(state: .failed, error: message, checkStatus: .fail, observation: observation)
     }
 
     private func result(of check: Check, outcome: CheckOutcome, counts: (table: String, counts: [DayCount])?) -> StepResult {

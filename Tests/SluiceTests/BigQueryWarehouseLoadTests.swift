@@ -144,8 +144,13 @@ struct BigQueryWarehouseLoadTests: BigQueryWarehouseSuite {
             let asked = ["2026-11-12", "2026-11-11", "2026-11-13"]
             let result = try await Self.load(warehouse, fresh.filter { $0[3] != .date("2026-11-13") }, write: .merge(key: ["order_id"]), days: asked)
             #expect(result == LoadResult(rowsLoaded: 2 + 3, rowsInTable: 11, stats: JobStats(rows: 5), rowsOutsidePartitions: 1 + 5))
-            let loads = fake.jobs
+            let loads = fake.jobs.filter { $0.type == "LOAD" }
             #expect(Self.summary(loads) == ["LOAD raw.orders$20261111", "LOAD raw.orders$20261112", "LOAD raw.orders$20261113"])
+            // A merge load's keys are in one partition only: an older row of a backfilled key in another day goes.
+            let delete = "DELETE FROM `raw.orders` AS O WHERE DATE(O.`order_date`) NOT IN (DATE '2026-11-11', DATE '2026-11-12', "
+                + "DATE '2026-11-13') AND EXISTS (SELECT 1 FROM `raw.orders` AS N WHERE DATE(N.`order_date`) IN (DATE '2026-11-11', "
+                + "DATE '2026-11-12', DATE '2026-11-13') AND N.`order_id` = O.`order_id`)"
+            #expect(fake.jobs.map(\.type) == ["LOAD", "LOAD", "LOAD", "QUERY"] && fake.jobs.last?.sql == delete)
             #expect(loads.allSatisfy { $0.writeDisposition == "WRITE_TRUNCATE" && $0.partitionField == "order_date" })
             #expect(loads.map { $0.rows.compactMap { $0["order_id"] as? Int } } == [[110, 111], [120, 121, 122], []], "a day without rows is emptied")
             #expect(loads.allSatisfy { job in job.rows.allSatisfy { "raw.orders$" + ($0["order_date"] as? String ?? "").replacingOccurrences(of: "-", with: "") == job.destination } })
@@ -155,7 +160,7 @@ struct BigQueryWarehouseLoadTests: BigQueryWarehouseSuite {
                 try await Self.load(warehouse, fresh, write: .truncate, days: ["2026-11-31"])
             }
             #expect(notADay?.message.contains("2026-11-31") == true)
-            #expect(fake.jobs.count == 3)
+            #expect(fake.jobs.count == 4)
         }
     }
 }

@@ -323,4 +323,8 @@ final class RecordingWarehouse: Warehouse {
     }
 
     func estimateBytes(of model: Model) async throws -> Int64 { try await inner.estimateBytes(of: model) }
+
+    func columns(of table: TableName) async throws -> [String]? { try await inner.columns(of: table) }
+
+    func compile(_ sql: String) async throws -> SQLCompileProblem? { try await inner.compile(sql) }
 }

@@ -22,11 +22,14 @@ public struct Manifest: Sendable, Equatable {
     public var backfill: BackfillConfig
     /// Pipelines in manifest order.
     public var pipelines: [Pipeline]
+    /// Where the checks were written, for problems found after parsing.
+    public var locations: ManifestLocations
 
     /// Creates a manifest from already-validated parts.
     public init(
         file: String, baseDirectory: String, timeZone: TimeZone, warehouse: WarehouseConfig, cost: CostConfig,
-        slack: SlackConfig, access: AccessConfig, backfill: BackfillConfig, pipelines: [Pipeline]
+        slack: SlackConfig, access: AccessConfig, backfill: BackfillConfig, pipelines: [Pipeline],
+        locations: ManifestLocations = ManifestLocations()
     ) {
         self.file = file
         self.baseDirectory = baseDirectory
@@ -37,6 +40,7 @@ public struct Manifest: Sendable, Equatable {
         self.access = access
         self.backfill = backfill
         self.pipelines = pipelines
+        self.locations = locations
     }
 
     /// The pipeline with this name, if any.

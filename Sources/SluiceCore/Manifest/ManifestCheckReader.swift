@@ -41,7 +41,7 @@ enum ManifestCheckReader {
         }
         reader.checkKeys(mapping, allowed: [kind] + commonKeys + (kindKeys[kind] ?? []))
 
-        var draft = ManifestCheckDraft(mark: kindEntry.keyNode.mark)
+        var draft = ManifestCheckDraft(mark: kindEntry.keyNode.mark, location: location(mapping, kindKey: kindEntry.keyNode))
         let severityWord = reader.choice(mapping, "severity", options: ["error", "warn"])
         let givenName = reader.identifier(mapping, "name")
 
@@ -167,6 +167,21 @@ enum ManifestCheckReader {
         default:
             return (nil, [])
         }
+    }
+
+    /// Where the check's kind key, the values naming its columns and its query were written.
+    private static func location(_ mapping: YAMLMapping, kindKey: Node) -> CheckLocation {
+        func position(_ node: Node) -> TextPosition {
+            TextPosition(line: node.mark?.line ?? 1, column: node.mark?.column ?? 1)
+        }
+        var values: [String: [String: TextPosition]] = [:]
+        for key in ["column", "field", "loaded_at", "date_column"] {
+            if let node = mapping.value(key), let text = node.scalar?.string { values[key] = [text: position(node)] }
+        }
+        for node in mapping.value("columns")?.array() ?? [] {
+            if let text = node.scalar?.string { values["columns", default: [:]][text] = position(node) }
+        }
+        return CheckLocation(check: position(kindKey), values: values, query: mapping.value("query").map(position))
     }
 
     /// The dbt-style name of an unnamed check: `<kind>_<table>[_<columns>]`, e.g. `not_null_stg_orders_order_id`.

@@ -86,6 +86,8 @@ struct ManifestCheckDraft {
     var name: String?
     /// Where the check's kind key is, for duplicate-name reports.
     var mark: Mark?
+    /// Where the check and the values naming its columns are, for problems found after parsing.
+    var location: CheckLocation?
     /// The checked table, which must belong to the check's pipeline.
     var table: ManifestTableReference?
     /// `relationships.to`, which may be any table of the manifest.

@@ -55,9 +55,21 @@ public enum ManifestParser {
             Manifest(
                 file: file, baseDirectory: baseDirectory, timeZone: timeZone, warehouse: warehouse, cost: cost,
                 slack: SlackConfig(defaultChannel: defaultChannel, digest: slack.digest, escalateAfter: slack.escalateAfter),
-                access: access, backfill: backfill, pipelines: pipelines
+                access: access, backfill: backfill, pipelines: pipelines, locations: locations(of: drafts)
             )
         )
+    }
+
+    /// Where each check of each pipeline was written, by pipeline and check name.
+    private static func locations(of drafts: [ManifestPipelineDraft]) -> ManifestLocations {
+        var checks: [String: [String: CheckLocation]] = [:]
+        for draft in drafts {
+            for check in draft.checks {
+                guard let name = check.name, let location = check.location else { continue }
+                checks[draft.name, default: [:]][name] = location
+            }
+        }
+        return ManifestLocations(checks: checks)
     }
 
     /// Reports a YAML syntax error as one diagnostic at the position Yams gives.

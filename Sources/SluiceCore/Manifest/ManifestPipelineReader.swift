@@ -308,7 +308,7 @@ enum ManifestPipelineReader {
         default: .table
         }
         draft.model = Model(
-            name: name.name, sqlPath: sql.path, sql: sql.text, sqliteSQL: sqliteSQL?.text,
+            name: name.name, sqlPath: sql.path, sql: sql.text, sqliteSQL: sqliteSQL?.text, sqlitePath: sqliteSQL?.path,
             materialized: materialization, partitionBy: partitionBy, dependencies: []
         )
         return draft

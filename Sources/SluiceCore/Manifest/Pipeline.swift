@@ -222,6 +222,8 @@ public struct Model: Sendable, Equatable {
     public var sql: String
     /// SQLite variant, where the dialects differ.
     public var sqliteSQL: String?
+    /// Path of the SQLite variant's file, as written in the manifest (`sqlite_sql:`).
+    public var sqlitePath: String?
     /// Table, view or incremental.
     public var materialized: Materialization
     /// Partition column of the built table, if any (used by backfills).
@@ -231,13 +233,14 @@ public struct Model: Sendable, Equatable {
 
     /// Creates a model.
     public init(
-        name: TableName, sqlPath: String, sql: String, sqliteSQL: String? = nil,
+        name: TableName, sqlPath: String, sql: String, sqliteSQL: String? = nil, sqlitePath: String? = nil,
         materialized: Materialization, partitionBy: String? = nil, dependencies: [TableName]
     ) {
         self.name = name
         self.sqlPath = sqlPath
         self.sql = sql
         self.sqliteSQL = sqliteSQL
+        self.sqlitePath = sqlitePath
         self.materialized = materialized
         self.partitionBy = partitionBy
         self.dependencies = dependencies
@@ -246,6 +249,11 @@ public struct Model: Sendable, Equatable {
     /// The SQL to run in this dialect.
     public func sql(for dialect: SQLDialect) -> String {
         dialect == .sqlite ? (sqliteSQL ?? sql) : sql
+    }
+
+    /// The file `sql(for:)` comes from: the SQLite variant's on SQLite when there is one.
+    public func sqlPath(for dialect: SQLDialect) -> String {
+        dialect == .sqlite && sqliteSQL != nil ? (sqlitePath ?? sqlPath) : sqlPath
     }
 }
 

@@ -139,6 +139,14 @@ struct GatedWarehouse: Warehouse {
     func estimateBytes(of model: Model) async throws -> Int64 {
         try await base.estimateBytes(of: model)
     }
+
+    func columns(of table: TableName) async throws -> [String]? {
+        try await base.columns(of: table)
+    }
+
+    func compile(_ sql: String) async throws -> SQLCompileProblem? {
+        try await base.compile(sql)
+    }
 }
 
 /// The demo `shop` pipeline in a temp workspace, wired by the composition root against a fake
