@@ -34,6 +34,11 @@ extension Conversation {
                 return try await cancelBackfill(backfillID, from: requester)
             case let .resumeBackfill(backfillID):
                 return try await resumeBackfill(backfillID, from: requester)
+            case let .confirmFullRefresh(pipeline):
+                return try await confirmFullRefresh(pipeline, from: requester)
+            case let .discardFullRefresh(pipeline):
+                try await auditor.record(requester, "full-refresh.discard", pipeline, detail: "preview discarded")
+                return .note("Full refresh of `\(pipeline)` cancelled; nothing was changed.")
             }
         } catch {
             logger.error("button action failed", metadata: ["action": "\(action.actionID)", "error": "\(error)"])
@@ -96,6 +101,25 @@ extension Conversation {
         }
         return try await startRun(
             RunRequest(pipeline: pipeline, trigger: .manual, requestedBy: requester.userID, costConfirmed: true), from: requester)
+    }
+
+    /// `run PIPELINE --full-refresh`: the preview with the rebuild's estimate and a Confirm button.
+    func fullRefreshPreview(_ name: String, from requester: Requester) async throws -> CommandReply {
+        guard let pipeline = manifest.pipeline(named: name) else { return .note(":warning: There is no pipeline \(name).") }
+        let estimate = CostMessages.estimate(await costEstimate(of: pipeline, now: clock.now))
+        try await auditor.record(requester, "full-refresh.preview", name)
+        return CommandReply(RunMessages.fullRefreshPreview(pipeline: pipeline, estimate: estimate))
+    }
+
+    /// Confirm on a full-refresh preview (operators): the full refresh starts; its cost was shown.
+    private func confirmFullRefresh(_ pipeline: String, from requester: Requester) async throws -> CommandReply? {
+        guard manifest.pipeline(named: pipeline) != nil else { return .note(":warning: There is no pipeline \(pipeline) any more.") }
+        if let refusal = try await refuseUnlessOperator(requester, may: "run", audit: "run", pipeline, detail: "full refresh") {
+            return refusal
+        }
+        return try await startRun(
+            RunRequest(pipeline: pipeline, trigger: .manual, requestedBy: requester.userID, costConfirmed: true, fullRefresh: true),
+            from: requester)
     }
 
     private func alert(_ id: Int64) async throws -> AlertRecord? {

@@ -120,6 +120,8 @@ public struct Conversation: Sendable {
             return CommandReply(try await runs(pipeline: pipeline))
         case let .run(pipeline):
             return try await startRun(RunRequest(pipeline: pipeline, trigger: .manual, requestedBy: requester.userID), from: requester)
+        case let .fullRefresh(pipeline):
+            return try await fullRefreshPreview(pipeline, from: requester)
         case let .rerun(runID, all):
             return try await rerun(runID: runID, all: all, from: requester)
         case .alerts:
@@ -191,7 +193,8 @@ public struct Conversation: Sendable {
         }
         try await auditor.record(
             requester, request.trigger.rawValue, request.pipeline,
-            detail: request.rerunOf.map { "rerun of \($0)\(request.rerunAll ? " (all steps)" : "")" } ?? "run \(run.id)")
+            detail: request.rerunOf.map { "rerun of \($0)\(request.rerunAll ? " (all steps)" : "")" }
+                ?? (request.fullRefresh ? "full refresh, run \(run.id)" : "run \(run.id)"))
         let runner = self.runner
         let logger = self.logger
         let progress = await RunProgressReporter.start(
@@ -206,7 +209,7 @@ public struct Conversation: Sendable {
         }
         let channel = manifest.channel(for: request.pipeline)
         let what = request.rerunOf.map { "Rerunning run \($0) of `\(request.pipeline)` as run \(run.id)" }
-            ?? "Started `\(request.pipeline)` run \(run.id)"
+            ?? "Started `\(request.pipeline)` \(request.fullRefresh ? "full refresh" : "run") \(run.id)"
         return CommandReply(StatusMessages.note(":arrow_forward: \(what), requested by <@\(requester.userID)>. The result will be posted in \(channel)."), ephemeral: false)
     }
 

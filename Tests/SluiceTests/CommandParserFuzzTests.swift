@@ -79,7 +79,7 @@ struct CommandParserFuzzTests {
         switch command {
         case let .status(pipeline), let .runs(pipeline), let .cost(pipeline, _, _):
             if let pipeline { #expect(pipelines.contains(pipeline)) }
-        case let .run(pipeline), let .backfill(pipeline, _, _), let .freshness(.pipeline(pipeline)):
+        case let .run(pipeline), let .fullRefresh(pipeline), let .backfill(pipeline, _, _), let .freshness(.pipeline(pipeline)):
             #expect(pipelines.contains(pipeline))
         case let .volume(table, _), let .freshness(.table(table)):
             #expect(tables.contains(table))

@@ -36,7 +36,7 @@ public struct AccessPolicy: Sendable, Equatable {
     /// True for the commands only operators may use: `run`, `rerun`, `backfill`, `mute`, `unmute`.
     public static func requiresOperator(_ command: SlashCommand) -> Bool {
         switch command {
-        case .run, .rerun, .backfill, .mute, .unmute:
+        case .run, .fullRefresh, .rerun, .backfill, .mute, .unmute:
             true
         case .help, .status, .runs, .freshness, .volume, .cost, .alerts, .mutes, .ack, .details, .resolve, .digest:
             false

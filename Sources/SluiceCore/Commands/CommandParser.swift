@@ -58,8 +58,14 @@ public enum CommandParser {
             try a.expect(a.words, count: 0...1)
             return .runs(pipeline: try optionalPipeline(a, resolver))
         case .run:
-            try a.expect(a.words, count: 1...1)
-            return .run(pipeline: try resolver.pipeline(a.words[0]))
+            let options = a.words.filter { $0.hasPrefix("--") }
+            if let unknown = options.first(where: { $0.lowercased() != "--full-refresh" }) {
+                throw a.usageError("\(CommandText.quoted(unknown)) is not an option of `run`; it accepts `--full-refresh`.")
+            }
+            let rest = a.words.filter { !$0.hasPrefix("--") }
+            try a.expect(rest, count: 1...1)
+            let pipeline = try resolver.pipeline(rest[0])
+            return options.isEmpty ? .run(pipeline: pipeline) : .fullRefresh(pipeline: pipeline)
         case .rerun:
             return try rerun(a)
         case .backfill:

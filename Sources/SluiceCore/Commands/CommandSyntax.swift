@@ -72,7 +72,11 @@ public struct CommandSyntax: Sendable, Equatable {
         CommandSyntax(
             word: "runs", arguments: "[PIPELINE]", summary: "recent runs, with duration, rows, bytes billed and cost",
             example: "shop", moreExamples: [""]),
-        CommandSyntax(word: "run", arguments: "PIPELINE", summary: "starts a run now", example: "shop", operatorsOnly: true),
+        CommandSyntax(
+            word: "run", arguments: "PIPELINE [--full-refresh]", summary: "starts a run now", example: "shop",
+            notes: ["`--full-refresh` forgets the pipeline's watermarks and read files and rebuilds every table and model "
+                + "from all source rows, after a preview of its cost and a Confirm."],
+            operatorsOnly: true),
         CommandSyntax(
             word: "rerun", arguments: "RUN_ID [--all]", summary: "reruns a failed run from its failed step (or every step)",
             example: "42",

@@ -11,6 +11,9 @@ public enum SlashCommand: Sendable, Equatable {
     case runs(pipeline: String?)
     /// `run PIPELINE`: starts a run now.
     case run(pipeline: String)
+    /// `run PIPELINE --full-refresh`: previews a full refresh (what it forgets, what it may cost) with
+    /// a Confirm button; nothing runs before Confirm.
+    case fullRefresh(pipeline: String)
     /// `rerun RUN_ID [--all]`: reruns a failed run from its failed step, or every step.
     case rerun(runID: Int64, all: Bool)
     /// `backfill PIPELINE FROM TO`: days `YYYY-MM-DD`, both included, `from <= to`.
@@ -44,7 +47,7 @@ public enum SlashCommand: Sendable, Equatable {
         case .help: "help"
         case .status: "status"
         case .runs: "runs"
-        case .run: "run"
+        case .run, .fullRefresh: "run"
         case .rerun: "rerun"
         case .backfill: "backfill"
         case .freshness: "freshness"
@@ -69,6 +72,7 @@ public enum SlashCommand: Sendable, Equatable {
         case let .help(topic): arguments = [topic]
         case let .status(pipeline), let .runs(pipeline): arguments = [pipeline]
         case let .run(pipeline): arguments = [pipeline]
+        case let .fullRefresh(pipeline): arguments = [pipeline, "--full-refresh"]
         case let .rerun(runID, all): arguments = [String(runID), all ? "--all" : nil]
         case let .backfill(pipeline, from, to): arguments = [pipeline, from, to]
         case let .freshness(target): arguments = [target?.description]

@@ -26,6 +26,10 @@ public enum ButtonAction: Sendable, Equatable {
     case cancelBackfill(backfillID: Int64)
     /// Resume on a stopped backfill's progress message.
     case resumeBackfill(backfillID: Int64)
+    /// Confirm on a full-refresh preview: start the full refresh of the pipeline.
+    case confirmFullRefresh(pipeline: String)
+    /// Cancel on a full-refresh preview: nothing is changed.
+    case discardFullRefresh(pipeline: String)
 
     /// The button's `action_id`.
     public var actionID: String {
@@ -40,6 +44,8 @@ public enum ButtonAction: Sendable, Equatable {
         case .discardBackfill: BackfillMessages.Action.discard
         case .cancelBackfill: BackfillMessages.Action.cancel
         case .resumeBackfill: BackfillMessages.Action.resume
+        case .confirmFullRefresh: RunMessages.confirmFullRefreshAction
+        case .discardFullRefresh: RunMessages.discardFullRefreshAction
         }
     }
 
@@ -47,7 +53,7 @@ public enum ButtonAction: Sendable, Equatable {
     public var value: String {
         switch self {
         case let .rerun(runID): String(runID)
-        case let .confirmCost(pipeline): pipeline
+        case let .confirmCost(pipeline), let .confirmFullRefresh(pipeline), let .discardFullRefresh(pipeline): pipeline
         case let .acknowledge(alertID), let .mute(alertID, _), let .alertRerun(alertID), let .details(alertID): String(alertID)
         case let .confirmBackfill(pipeline, from, to), let .discardBackfill(pipeline, from, to): "\(pipeline) \(from) \(to)"
         case let .cancelBackfill(backfillID), let .resumeBackfill(backfillID): String(backfillID)
@@ -63,9 +69,9 @@ public enum ButtonAction: Sendable, Equatable {
         } else if let action = Self.carryingARange[actionID] {
             guard let (pipeline, from, to) = Self.range(value) else { return nil }
             self = action(pipeline, from, to)
-        } else if actionID == RunMessages.confirmCostAction {
+        } else if let action = Self.carryingAPipeline[actionID] {
             guard !value.isEmpty else { return nil }
-            self = .confirmCost(pipeline: value)
+            self = action(value)
         } else if actionID.hasPrefix(AlertMessages.Action.mutePrefix) {
             let words = actionID.dropFirst(AlertMessages.Action.mutePrefix.count).split(separator: " ").map(String.init)
             guard let id = Self.id(value), let (end, consumed) = MuteEnd.parse(words), consumed == words.count else { return nil }
@@ -83,6 +89,13 @@ public enum ButtonAction: Sendable, Equatable {
         AlertMessages.Action.details: { .details(alertID: $0) },
         BackfillMessages.Action.cancel: { .cancelBackfill(backfillID: $0) },
         BackfillMessages.Action.resume: { .resumeBackfill(backfillID: $0) },
+    ]
+
+    /// The actions whose value is a pipeline name, by `action_id`.
+    private static let carryingAPipeline: [String: @Sendable (String) -> ButtonAction] = [
+        RunMessages.confirmCostAction: { .confirmCost(pipeline: $0) },
+        RunMessages.confirmFullRefreshAction: { .confirmFullRefresh(pipeline: $0) },
+        RunMessages.discardFullRefreshAction: { .discardFullRefresh(pipeline: $0) },
     ]
 
     /// The actions whose value is a backfill range `PIPELINE FROM TO`, by `action_id`.

@@ -8,6 +8,25 @@ public enum RunMessages {
     public static let rerunAction = "run.rerun"
     /// Action id of the "Run anyway" button on a run refused for its cost; the value is the pipeline.
     public static let confirmCostAction = "run.confirm-cost"
+    /// Action ids of Confirm and Cancel on a full-refresh preview; the value is the pipeline.
+    public static let confirmFullRefreshAction = "run.confirm-full-refresh"
+    public static let discardFullRefreshAction = "run.discard-full-refresh"
+
+    /// The preview of `run PIPELINE --full-refresh`: what a full refresh does, the estimate of the
+    /// rebuild (`estimate`'s blocks), and Confirm (operators; with a dialog) and Cancel buttons.
+    public static func fullRefreshPreview(pipeline: Pipeline, estimate: SlackMessage) -> SlackMessage {
+        let tables = pipeline.loads.count + pipeline.models.count
+        let what = "A full refresh of `\(pipeline.name)` forgets its watermarks and the files it has read, then rebuilds "
+            + "\(tables) table\(tables == 1 ? "" : "s") (\(pipeline.loads.count) loaded, \(pipeline.models.count) models) "
+            + "from every source row."
+        let confirm = Button(
+            text: "Confirm full refresh", action: .confirmFullRefresh(pipeline: pipeline.name), style: "danger",
+            confirm: Confirmation(title: "Full refresh of \(pipeline.name)?", text: "Rebuilds every table of the pipeline from its sources.", confirm: "Rebuild"))
+        let cancel = Button(text: "Cancel", action: .discardFullRefresh(pipeline: pipeline.name))
+        let blocks = [Block.header("Full refresh of \(pipeline.name)"), .section(text: what)]
+            + Array(estimate.blocks.prefix(40)) + [.actions(blockID: "full-refresh.\(pipeline.name)", [confirm, cancel])]
+        return SlackMessage(text: "Full refresh of \(pipeline.name)? \(estimate.text)", blocks: blocks)
+    }
 
     /// A run refused before it started because of its cost estimate, with the figures per model
     /// and a "Run anyway" button for operators.
