@@ -47,7 +47,7 @@ public final class ExtractedRows: RowSource {
         self.load = load
         switch source.kind {
         case let .csv(path), let .ndjson(path):
-            files = try SourceFiles.resolve(path, baseDirectory: baseDirectory, days: days, source: source.name)
+            files = try SourceFiles.resolve(path, baseDirectory: baseDirectory, days: days, source: source)
         case let .sqlite(path, _):
             let absolute = SourceFiles.absolutePath(path, baseDirectory: baseDirectory)
             files = [SourceFiles.File(path: absolute, display: SourceFiles.display(absolute, baseDirectory: baseDirectory))]

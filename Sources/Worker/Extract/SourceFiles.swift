@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import SluiceCore
 
 /// Turns a source's `path:` into the files to read: a plain path, a glob (`*`, `?`, `[…]`: every match
 /// in sorted order), or a `{date}` template (`orders_{date}.csv`: for a backfill the files of exactly
@@ -22,9 +23,9 @@ enum SourceFiles {
     /// The `{date}` placeholder.
     static let datePlaceholder = "{date}"
 
-    /// The files `pattern` names for source `source`; throws `missingFile` when there are none or a
-    /// named file (or backfill day's file) does not exist.
-    static func resolve(_ pattern: String, baseDirectory: String, days: [String]?, source: String) throws -> [File] {
+    /// The files `pattern` names for `source`; throws `missingFile` when there are none or a named file
+    /// (or backfill day's file) does not exist or is a directory.
+    static func resolve(_ pattern: String, baseDirectory: String, days: [String]?, source: Source) throws -> [File] {
         let absolute = absolutePath(pattern, baseDirectory: baseDirectory)
         if pattern.contains(datePlaceholder) {
             if let days {
@@ -34,24 +35,32 @@ enum SourceFiles {
                     guard isRegularFile(path) else {
                         throw ExtractError(
                             .missingFile,
-                            "source '\(source)' has no file for \(day): \(file.display) does not exist; "
-                                + "choose days that have files or add the missing file")
+                            "source '\(source.name)' has no file for \(day): \(file.display) "
+                                + (isDirectory(path) ? "is a directory" : "does not exist")
+                                + "; choose days that have files or add the missing file")
                     }
                     return file
                 }
             }
             let digits = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
             return try matches(absolute.replacingOccurrences(of: datePlaceholder, with: digits),
-                               shown: pattern, baseDirectory: baseDirectory, source: source)
+                               shown: pattern, baseDirectory: baseDirectory, source: source.name)
         }
         if pattern.contains(where: { "*?[".contains($0) }) {
-            return try matches(absolute, shown: pattern, baseDirectory: baseDirectory, source: source)
+            return try matches(absolute, shown: pattern, baseDirectory: baseDirectory, source: source.name)
         }
         let file = File(path: absolute, display: display(absolute, baseDirectory: baseDirectory))
+        if isDirectory(absolute) {
+            let folder = file.display.hasSuffix("/") ? String(file.display.dropLast()) : file.display
+            throw ExtractError(
+                .missingFile,
+                "source '\(source.name)': \(file.display) is a directory; "
+                    + "name a file, a glob (\(folder)/*.\(source.kind.word)) or a \(datePlaceholder) template")
+        }
         guard isRegularFile(absolute) else {
             throw ExtractError(
                 .missingFile,
-                "source '\(source)': \(file.display) does not exist (resolved against \(baseDirectory)); "
+                "source '\(source.name)': \(file.display) does not exist (resolved against \(baseDirectory)); "
                     + "check the path in the manifest")
         }
         return [file]
@@ -72,6 +81,11 @@ enum SourceFiles {
     private static func isRegularFile(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     private static func matches(_ pattern: String, shown: String, baseDirectory: String, source: String) throws -> [File] {
