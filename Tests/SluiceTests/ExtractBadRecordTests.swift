@@ -7,7 +7,7 @@ import Warehouse
 import Worker
 
 /// Bad records that cannot hide rows: a bad CSV record is one physical line and the rows after it
-/// load; fields are bounded by the load's `max_field_size`.
+/// load; fields are bounded by the load's `max_field_size`; a merge key may not be empty.
 @Suite("Extract: a bad record is one row")
 struct ExtractBadRecordTests: ExtractSuite {
     private let idAndNote = [Column(name: "id", type: .integer), Column(name: "note", type: .string)]
@@ -136,5 +136,33 @@ struct ExtractBadRecordTests: ExtractSuite {
             "events.ndjson:2: the line is longer than max_field_size (64 B); shorten it or raise max_field_size on the load",
             "events.ndjson:3: the line is longer than max_field_size (64 B); shorten it or raise max_field_size on the load",
         ])
+    }
+
+    // MARK: Merge keys
+
+    @Test func anEmptyOrNullMergeKeyIsABadRecordInEveryKeyColumn() throws {
+        let space = try Workspace()
+        try space.write("orders.csv", "order_id,region,status\n1,eu,ok\n,eu,no id\n2,,no region\n3,us,ok\n")
+        let columns = [
+            Column(name: "order_id", type: .integer), Column(name: "region", type: .string),
+            Column(name: "status", type: .string),
+        ]
+        let merge = load(columns, write: .merge(key: ["order_id", "region"]), maxBadRecords: 4)
+        let rows = try extract(space, "orders.csv", merge)
+        #expect(try readAll(rows) == [
+            [.integer(1), .string("eu"), .string("ok")], [.integer(3), .string("us"), .string("ok")],
+        ])
+        #expect(rows.badExamples == ["orders.csv:3: merge key order_id is empty", "orders.csv:4: merge key region is empty"])
+
+        try space.write(
+            "orders.ndjson",
+            #"{"order_id": 1, "region": "eu"}"# + "\n" + #"{"order_id": null, "region": "eu"}"# + "\n"
+                + #"{"region": "us"}"# + "\n")
+        let json = try extract(space, "orders.ndjson", merge)
+        #expect(try readAll(json) == [[.integer(1), .string("eu"), .null]])
+        #expect(json.badExamples == ["orders.ndjson:2: merge key order_id is empty", "orders.ndjson:3: merge key order_id is empty"])
+
+        let append = try extract(space, "orders.csv", load(columns))
+        #expect(try readAll(append).count == 4)
     }
 }

@@ -11,7 +11,7 @@ public final class ExtractedRows: RowSource {
     /// Records read from the source, good or bad, before the cursor and day filters.
     public private(set) var rowsRead: Int64 = 0
     /// Records skipped because they did not fit: a wrong field count, a value of the wrong type, text that
-    /// is not UTF-8, a field over `max_field_size`.
+    /// is not UTF-8, a field over `max_field_size`, an empty merge key.
     public private(set) var badRecords: Int64 = 0
     /// Up to five bad records, as `file:line: why`.
     public private(set) var badExamples: [String] = []
@@ -37,6 +37,7 @@ public final class ExtractedRows: RowSource {
     private let partitionIndex: Int?
     private let days: Set<String>?
     private let options: RecordReaderOptions
+    private let mergeKey: [Int]
     private var maxCursor: Value?
     private var row: [Value] = []
 
@@ -96,6 +97,11 @@ public final class ExtractedRows: RowSource {
             partitionIndex = nil
             self.days = nil
         }
+        if case let .merge(key) = load.write {
+            mergeKey = key.compactMap { names.firstIndex(of: $0) }
+        } else {
+            mergeKey = []
+        }
         row.reserveCapacity(columns.count)
     }
 
@@ -139,6 +145,14 @@ public final class ExtractedRows: RowSource {
                     continue records
                 }
                 row.append(value)
+            }
+
+            // Merge keys: a row whose key (any key column) is NULL or empty would load with no key; it
+            // is a bad record instead, like a value of the wrong type.
+            for index in mergeKey {
+                guard case .null = row[index] else { continue }
+                try recordBad("\(reader.location): merge key \(columns[index].name) is empty")
+                continue records
             }
 
             if let partitionIndex, let days {
