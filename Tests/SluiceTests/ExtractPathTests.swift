@@ -58,6 +58,27 @@ struct ExtractPathTests: ExtractSuite {
         #expect(error?.message.contains("source 'orders'") == true)
     }
 
+    @Test func aDirectoryAsThePathSaysItIsOneAndWhatToNameInstead() throws {
+        let space = try Workspace()
+        try space.write("manifest/demo/orders.csv", "id\n1\n")
+        let error = extractError {
+            _ = try ExtractedRows(
+                source: csv("manifest/demo"), load: load([]), baseDirectory: space.root, watermark: nil, days: nil)
+        }
+        #expect(error?.code == .missingFile)
+        #expect(error?.message == "source 'orders': manifest/demo is a directory; "
+            + "name a file, a glob (manifest/demo/*.csv) or a {date} template")
+
+        let json = extractError {
+            _ = try ExtractedRows(
+                source: Source(name: "events", kind: .ndjson(path: "manifest/demo/")), load: load([]),
+                baseDirectory: space.root, watermark: nil, days: nil)
+        }
+        #expect(error?.code == .missingFile)
+        #expect(json?.message == "source 'events': manifest/demo/ is a directory; "
+            + "name a file, a glob (manifest/demo/*.ndjson) or a {date} template")
+    }
+
     @Test func aDeclaredColumnMissingFromTheHeaderIsABadHeader() throws {
         let space = try Workspace()
         try space.write("orders.csv", "order_id,status\n1,ok\n")

@@ -163,6 +163,34 @@ struct ManifestKeyDiagnosticsTests {
             ]
         ),
         ManifestProblemCase(
+            title: "an unknown source encoding lists the accepted names",
+            yaml: baseManifest.replacingOccurrences(of: "cursor: updated_at }", with: "cursor: updated_at, encoding: latin-1 }"),
+            expected: [
+                "6:76: 'encoding' must be utf-8, latin1 (or iso-8859-1) or windows-1252 (or cp1252), got 'latin-1'; "
+                    + "did you mean 'latin1'?",
+            ]
+        ),
+        ManifestProblemCase(
+            title: "encoding only on file sources",
+            yaml: baseManifest.replacingOccurrences(
+                of: "{ kind: csv, path: orders.csv, cursor: updated_at }",
+                with: "{ kind: sqlite, path: shop.db, table: orders, encoding: latin1 }"
+            ),
+            expected: [
+                "6:61: unknown key 'encoding' in source 'orders'; expected 'kind', 'path', 'table', 'query' or 'cursor'",
+            ]
+        ),
+        ManifestProblemCase(
+            title: "max_field_size must be a byte size",
+            yaml: baseManifest.replacingOccurrences(of: "write: append }", with: "write: append, max_field_size: 1 meg }"),
+            expected: ["8:77: 'max_field_size' must be a size such as 1MiB or 512KB, got '1 meg'"]
+        ),
+        ManifestProblemCase(
+            title: "max_field_size within bounds",
+            yaml: baseManifest.replacingOccurrences(of: "write: append }", with: "write: append, max_field_size: 2GiB }"),
+            expected: ["8:77: 'max_field_size' must be at most 1 GiB, got '2GiB'"]
+        ),
+        ManifestProblemCase(
             title: "key with merge or append only",
             yaml: baseManifest.replacingOccurrences(of: "write: append }", with: "write: truncate, key: order_id }"),
             expected: [

@@ -131,6 +131,8 @@ struct ManifestParsingTests {
         #expect(manifest.backfill.maxDays == 31)
         let model = try #require(manifest.pipelines.first?.models.first)
         #expect(model.materialized == .table)
+        #expect(manifest.pipelines.first?.sources.first?.encoding == .utf8)
+        #expect(manifest.pipelines.first?.loads.first?.maxFieldSize == 1 << 20)
         #expect(manifest.pipelines.first?.checks.first?.name == "not_null_orders_order_id")
     }
 
@@ -149,6 +151,21 @@ struct ManifestParsingTests {
         #expect(loads.map(\.table.description) == ["raw.orders", "raw.orders_copy"])
         #expect(loads.last?.write == .merge(key: ["order_id"]))
         #expect(loads.last?.maxBadRecords == 5)
+    }
+
+    @Test("a source's encoding is read by name or alias in any case; max_field_size as a byte size")
+    func encodingAndFieldSize() throws {
+        let expected: [(String, SourceEncoding)] = [
+            ("utf-8", .utf8), ("latin1", .latin1), ("ISO-8859-1", .latin1), ("windows-1252", .windows1252), ("cp1252", .windows1252),
+        ]
+        for (name, encoding) in expected {
+            let yaml = baseManifest
+                .replacingOccurrences(of: "cursor: updated_at }", with: "cursor: updated_at, encoding: \(name) }")
+                .replacingOccurrences(of: "write: append }", with: "write: append, max_field_size: 512KB }")
+            let pipeline = try #require(try parseManifest(yaml, files: baseSQL).get().pipelines.first)
+            #expect(pipeline.sources.first?.encoding == encoding, "\(name)")
+            #expect(pipeline.loads.first?.maxFieldSize == 512_000)
+        }
     }
 
     @Test("without slack.default_channel, every pipeline needs its own channel")

@@ -108,12 +108,13 @@ enum ManifestPipelineReader {
         guard let mapping = reader.mapping(node, what: "source '\(name)'") else { return nil }
         let kind = reader.choice(mapping, "kind", options: ["csv", "ndjson", "sqlite"], required: true)
         let allowed = switch kind {
-        case "csv", "ndjson": ["kind", "path", "cursor"]
+        case "csv", "ndjson": ["kind", "path", "cursor", "encoding"]
         default: ["kind", "path", "table", "query", "cursor"]
         }
         reader.checkKeys(mapping, allowed: allowed)
         let path = reader.string(mapping, "path", required: true)
         let cursor = reader.identifier(mapping, "cursor")
+        let encoding = kind == "csv" || kind == "ndjson" ? self.encoding(reader, mapping) : .utf8
         var sqliteQuery: String?
         if kind == "sqlite" {
             let table = reader.identifier(mapping, "table")
@@ -129,18 +130,37 @@ enum ManifestPipelineReader {
         guard reader.diagnostics.count == problemsBefore, let kind, let path else { return nil }
         switch kind {
         case "csv":
-            return Source(name: name, kind: .csv(path: path), cursor: cursor)
+            return Source(name: name, kind: .csv(path: path), cursor: cursor, encoding: encoding)
         case "ndjson":
-            return Source(name: name, kind: .ndjson(path: path), cursor: cursor)
+            return Source(name: name, kind: .ndjson(path: path), cursor: cursor, encoding: encoding)
         default:
             return sqliteQuery.map { Source(name: name, kind: .sqlite(path: path, query: $0), cursor: cursor) }
         }
     }
 
+    /// `encoding:` of a file source — UTF-8 when absent; an unknown name is reported with the accepted ones.
+    private static func encoding(_ reader: YAMLReader, _ source: YAMLMapping) -> SourceEncoding {
+        guard let node = reader.value(source, "encoding", required: false),
+              let name = reader.text(node, label: "encoding") else { return .utf8 }
+        if let encoding = SourceEncoding(manifestName: name) { return encoding }
+        let accepted = SourceEncoding.allCases.map { encoding in
+            let aliases = encoding.manifestNames.dropFirst()
+            return encoding.manifestName + (aliases.isEmpty ? "" : " (or \(aliases.joined(separator: " or ")))")
+        }
+        reader.report(
+            "'encoding' must be \(YAMLReader.alternatives(accepted, quoted: false)), got '\(name)'"
+                + YAMLReader.didYouMean(name, SourceEncoding.allCases.flatMap(\.manifestNames)),
+            at: node
+        )
+        return .utf8
+    }
+
     // MARK: Loads
 
     /// Keys of a load.
-    private static let loadKeys = ["source", "table", "write", "key", "partition_by", "max_bad_records", "columns"]
+    private static let loadKeys = [
+        "source", "table", "write", "key", "partition_by", "max_bad_records", "max_field_size", "columns",
+    ]
 
     /// One item of `loads:`.
     private static func load(
@@ -181,6 +201,8 @@ enum ManifestPipelineReader {
         }
         let partitionBy = reader.identifier(mapping, "partition_by")
         let maxBadRecords = reader.integer(mapping, "max_bad_records", in: 0...Int.max)
+        let maxFieldSize = reader.byteSize(
+            mapping, "max_field_size", examples: "1MiB or 512KB", maximum: Int64(Load.largestMaxFieldSize))
         let columns = self.columns(reader, mapping)
 
         if let columns, !columns.isEmpty {
@@ -221,7 +243,8 @@ enum ManifestPipelineReader {
         }
         draft.load = Load(
             source: source.name, table: table.name, write: mode, partitionBy: partitionBy,
-            columns: columns, maxBadRecords: maxBadRecords ?? 0, appendKey: write == "append" ? key ?? [] : []
+            columns: columns, maxBadRecords: maxBadRecords ?? 0, appendKey: write == "append" ? key ?? [] : [],
+            maxFieldSize: maxFieldSize.map { Int($0) } ?? Load.defaultMaxFieldSize
         )
         return draft
     }

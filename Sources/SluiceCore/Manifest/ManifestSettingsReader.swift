@@ -45,16 +45,7 @@ enum ManifestSettingsReader {
         if let price = reader.positiveNumber(mapping, "price_per_tib", allowsZero: true) {
             cost.pricePerTiB = price
         }
-        if let limit = reader.value(mapping, "maximum_bytes_billed", required: false),
-           let text = reader.text(limit, label: "maximum_bytes_billed") {
-            if let bytes = ByteSize.parse(text), bytes > 0 {
-                cost.maximumBytesBilled = bytes
-            } else {
-                reader.report(
-                    "'maximum_bytes_billed' must be a size such as 50GB, 500MiB or 1TiB, got '\(text)'", at: limit
-                )
-            }
-        }
+        cost.maximumBytesBilled = reader.byteSize(mapping, "maximum_bytes_billed", examples: "50GB, 500MiB or 1TiB")
         cost.dailyBudget = reader.positiveNumber(mapping, "daily_budget")
         return cost
     }

@@ -102,12 +102,16 @@ public struct Source: Sendable, Equatable {
     public var kind: SourceKind
     /// Column whose growing value drives incremental extraction; nil extracts everything each run.
     public var cursor: String?
+    /// The character encoding of a file source's bytes (`encoding:`, UTF-8 unless declared); other
+    /// encodings are transcoded to UTF-8 as they are read. SQLite sources are always UTF-8.
+    public var encoding: SourceEncoding
 
     /// Creates a source.
-    public init(name: String, kind: SourceKind, cursor: String? = nil) {
+    public init(name: String, kind: SourceKind, cursor: String? = nil, encoding: SourceEncoding = .utf8) {
         self.name = name
         self.kind = kind
         self.cursor = cursor
+        self.encoding = encoding
     }
 }
 
@@ -176,11 +180,20 @@ public struct Load: Sendable, Equatable {
     /// For `write: append`: the key that identifies a row, so a row whose key is loaded already is not
     /// appended again when input is read twice; empty: whole rows are compared.
     public var appendKey: [String]
+    /// The longest field, in UTF-8 bytes, a source record may hold (`max_field_size`): a longer field
+    /// (an NDJSON line) is a bad record; a quoted CSV field still open after this many bytes fails the load.
+    public var maxFieldSize: Int
+
+    /// `max_field_size` when the manifest does not set it: 1 MiB.
+    public static let defaultMaxFieldSize = 1 << 20
+    /// The largest `max_field_size` the manifest accepts: 1 GiB.
+    public static let largestMaxFieldSize = 1 << 30
 
     /// Creates a load.
     public init(
         source: String, table: TableName, write: WriteMode, partitionBy: String? = nil,
-        columns: [Column] = [], maxBadRecords: Int = 0, appendKey: [String] = []
+        columns: [Column] = [], maxBadRecords: Int = 0, appendKey: [String] = [],
+        maxFieldSize: Int = Load.defaultMaxFieldSize
     ) {
         self.source = source
         self.table = table
@@ -188,6 +201,7 @@ public struct Load: Sendable, Equatable {
         self.partitionBy = partitionBy
         self.columns = columns
         self.maxBadRecords = maxBadRecords
+        self.maxFieldSize = maxFieldSize
         self.appendKey = appendKey
     }
 

@@ -157,6 +157,21 @@ final class YAMLReader {
         return number
     }
 
+    /// A byte size greater than zero (`50GB`, `512KB`, `1MiB`, as `ByteSize` reads them) as the value of
+    /// `key`, at most `maximum`; `examples` are sizes that suit the key, for the message.
+    func byteSize(_ mapping: YAMLMapping, _ key: String, examples: String, maximum: Int64 = .max) -> Int64? {
+        guard let node = value(mapping, key, required: false), let text = text(node, label: key) else { return nil }
+        guard let bytes = ByteSize.parse(text), bytes > 0 else {
+            report("'\(key)' must be a size such as \(examples), got '\(text)'", at: node)
+            return nil
+        }
+        guard bytes <= maximum else {
+            report("'\(key)' must be at most \(Format.bytes(maximum)), got '\(text)'", at: node)
+            return nil
+        }
+        return bytes
+    }
+
     /// A number greater than zero as the value of `key`; zero is accepted when `allowsZero`.
     func positiveNumber(_ mapping: YAMLMapping, _ key: String, allowsZero: Bool = false) -> Double? {
         guard let node = value(mapping, key, required: false), let text = text(node, label: key) else { return nil }

@@ -10,7 +10,8 @@ public final class ExtractedRows: RowSource {
     public let columns: [Column]
     /// Records read from the source, good or bad, before the cursor and day filters.
     public private(set) var rowsRead: Int64 = 0
-    /// Records skipped because they did not fit: a wrong field count, or a value of the wrong type.
+    /// Records skipped because they did not fit: a wrong field count, a value of the wrong type, text that
+    /// is not UTF-8, a field over `max_field_size`, an empty merge key.
     public private(set) var badRecords: Int64 = 0
     /// Up to five bad records, as `file:line: why`.
     public private(set) var badExamples: [String] = []
@@ -41,6 +42,8 @@ public final class ExtractedRows: RowSource {
     private let watermark: Value?
     private let partitionIndex: Int?
     private let days: Set<String>?
+    private let options: RecordReaderOptions
+    private let mergeKey: [Int]
     private var maxCursor: Value?
     private var row: [Value] = []
 
@@ -64,7 +67,8 @@ public final class ExtractedRows: RowSource {
         self.files = files
         let headerFile = files.first ?? header
         currentFile = headerFile.display
-        let first = try Self.open(headerFile, kind: source.kind)
+        options = RecordReaderOptions(encoding: source.encoding, maxFieldSize: load.maxFieldSize)
+        let first = try Self.open(headerFile, kind: source.kind, options: options)
         guard !first.sourceColumns.isEmpty || !load.columns.isEmpty else {
             throw ExtractError(
                 .badHeader,
@@ -105,11 +109,17 @@ public final class ExtractedRows: RowSource {
             partitionIndex = nil
             self.days = nil
         }
+        if case let .merge(key) = load.write {
+            mergeKey = key.compactMap { names.firstIndex(of: $0) }
+        } else {
+            mergeKey = []
+        }
         row.reserveCapacity(columns.count)
     }
 
     /// The next row that fits and passes the filters, or nil at the end of the last file.
-    /// Throws `tooManyBadRecords` once more records failed than `max_bad_records` allows.
+    /// Throws `tooManyBadRecords` once more records failed than `max_bad_records` allows, and
+    /// `unclosedQuote` when a quoted CSV field runs past the load's `max_field_size`.
     public func nextRow() throws -> [Value]? {
         records: while let reader {
             switch try reader.advance() {
@@ -118,7 +128,7 @@ public final class ExtractedRows: RowSource {
                 if nextFile < files.count {
                     let file = files[nextFile]
                     nextFile += 1
-                    let next = try Self.open(file, kind: source.kind)
+                    let next = try Self.open(file, kind: source.kind, options: options)
                     try Self.bind(next, names: columns.map(\.name), file: file, load: load)
                     self.reader = next
                     currentFile = file.display
@@ -144,11 +154,18 @@ public final class ExtractedRows: RowSource {
                     continue
                 }
                 guard let value = types[index].coerce(utf8: bytes) else {
-                    try recordBad(
-                        "\(reader.location): column \(columns[index].name): '\(Self.shown(bytes))' \(types[index].expectation)")
+                    try recordBad("\(reader.location): \(unfit(bytes, column: index))")
                     continue records
                 }
                 row.append(value)
+            }
+
+            // Merge keys: a row whose key (any key column) is NULL or empty would load with no key; it
+            // is a bad record instead, like a value of the wrong type.
+            for index in mergeKey {
+                guard case .null = row[index] else { continue }
+                try recordBad("\(reader.location): merge key \(columns[index].name) is empty")
+                continue records
             }
 
             if let partitionIndex, let days {
@@ -187,10 +204,22 @@ public final class ExtractedRows: RowSource {
                 + "\nFix these rows in the source, or raise max_bad_records on the load to skip them.")
     }
 
-    private static func open(_ file: SourceFiles.File, kind: SourceKind) throws -> any RecordReader {
+    /// Why a field's bytes do not fit column `index`: they are not UTF-8, or not a value of its type.
+    private func unfit(_ bytes: UnsafeBufferPointer<UInt8>, column index: Int) -> String {
+        let column = columns[index]
+        guard String(validating: bytes, as: UTF8.self) != nil else {
+            let inFile = if case .sqlite = source.kind { false } else { true }
+            return BadRecordReason.notUTF8("column \(column.name)", inFile: inFile)
+        }
+        return "column \(column.name): '\(Self.shown(bytes))' \(column.type.expectation)"
+    }
+
+    private static func open(
+        _ file: SourceFiles.File, kind: SourceKind, options: RecordReaderOptions
+    ) throws -> any RecordReader {
         switch kind {
-        case .csv: try CSVRecordReader(path: file.path, displayPath: file.display)
-        case .ndjson: try NDJSONRecordReader(path: file.path, displayPath: file.display)
+        case .csv: try CSVRecordReader(path: file.path, displayPath: file.display, options: options)
+        case .ndjson: try NDJSONRecordReader(path: file.path, displayPath: file.display, options: options)
         case let .sqlite(_, query): try SQLiteRecordReader(path: file.path, displayPath: file.display, query: query)
         }
     }

@@ -6,9 +6,12 @@ import Musl
 import Darwin
 #endif
 import Foundation
+import SluiceCore
 
 /// Reads newline-delimited JSON, streaming, one object per line. Fields are found by key; numbers,
 /// booleans and strings become their text, `null` and missing keys are null. Blank lines are skipped.
+/// A line longer than `max_field_size` is a bad record, passed without being kept; every value lies
+/// within its line, so no string value is longer than the limit either.
 final class NDJSONRecordReader: RecordReader {
     private static let lf: UInt8 = 0x0A, cr: UInt8 = 0x0D
 
@@ -39,6 +42,7 @@ final class NDJSONRecordReader: RecordReader {
     /// The sorted keys of the first object (empty when the first line is not an object).
     private(set) var sourceColumns: [String] = []
     private let file: ChunkedFile
+    private let maxFieldSize: Int
     private let decoder = JSONDecoder()
     private var object: [String: JSONField] = [:]
     private var names: [String] = []
@@ -51,10 +55,11 @@ final class NDJSONRecordReader: RecordReader {
     var location: String { "\(file.displayPath):\(line)" }
 
     /// Opens the file and reads the first object to learn its keys.
-    init(path: String, displayPath: String) throws {
-        file = try ChunkedFile(path: path, displayPath: displayPath)
+    init(path: String, displayPath: String, options: RecordReaderOptions) throws {
+        file = try ChunkedFile(path: path, displayPath: displayPath, encoding: options.encoding)
+        maxFieldSize = options.maxFieldSize
         scratchPointer = .allocate(capacity: scratchCapacity)
-        _ = try file.refill(pendingRecordAt: "\(displayPath):1")
+        _ = try file.refill()
         if file.end >= 3, file.bytes[0] == 0xEF, file.bytes[1] == 0xBB, file.bytes[2] == 0xBF {
             file.start = 3
         }
@@ -109,7 +114,7 @@ final class NDJSONRecordReader: RecordReader {
             let b = file.bytes, s = file.start, e = file.end
             if s == e {
                 if file.isAtEOF { return .end }
-                _ = try file.refill(pendingRecordAt: "\(file.displayPath):\(line + 1)")
+                _ = try file.refill()
                 continue
             }
             let lineEnd: Int
@@ -119,17 +124,33 @@ final class NDJSONRecordReader: RecordReader {
             } else if file.isAtEOF {
                 lineEnd = e
                 file.start = e
-            } else {
-                _ = try file.refill(pendingRecordAt: "\(file.displayPath):\(line + 1)")
+            } else if e - s <= maxFieldSize {
+                _ = try file.refill()
                 continue
+            } else {
+                try file.skipLine(carriageReturnEndsLine: false)
+                line += 1
+                object = [:]
+                return .bad(BadRecordReason.tooLong("the line", maxFieldSize: maxFieldSize))
             }
             line += 1
+            guard lineEnd - s <= maxFieldSize else {
+                object = [:]
+                return .bad(BadRecordReason.tooLong("the line", maxFieldSize: maxFieldSize))
+            }
             var first = s, last = lineEnd
             while first < last, b[first] == 0x20 || b[first] == 0x09 { first += 1 }
             while last > first, b[last - 1] == 0x20 || b[last - 1] == 0x09 || b[last - 1] == Self.cr { last -= 1 }
             if first == last { continue }
             let data = Data(bytes: b + first, count: last - first)
-            guard let decoded = try? decoder.decode([String: JSONField].self, from: data) else {
+            let decoded = try? decoder.decode([String: JSONField].self, from: data)
+            // JSON is UTF-8: a line that is not fails to decode, or decodes its broken strings as `nested`.
+            if decoded?.values.contains(where: { if case .nested = $0 { true } else { false } }) ?? true,
+               String(validating: UnsafeBufferPointer(start: b + first, count: last - first), as: UTF8.self) == nil {
+                object = [:]
+                return .bad(BadRecordReason.notUTF8("the line", inFile: true))
+            }
+            guard let decoded else {
                 object = [:]
                 return .bad("the line is not a JSON object")
             }

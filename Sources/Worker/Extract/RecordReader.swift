@@ -1,4 +1,13 @@
 import Foundation
+import SluiceCore
+
+/// How a reader takes a file's bytes: their encoding, and the longest field (an NDJSON line) it accepts.
+struct RecordReaderOptions {
+    /// The source's `encoding:`; other encodings than UTF-8 are transcoded as the file is read.
+    var encoding: SourceEncoding
+    /// The load's `max_field_size` in bytes.
+    var maxFieldSize: Int
+}
 
 /// What a record reader found next.
 enum RecordStatus: Equatable {
@@ -22,7 +31,8 @@ protocol RecordReader: AnyObject {
     /// Chooses the columns `field(_:)` serves, by name, and returns the names the source lacks
     /// (empty when every name was bound).
     func bind(_ names: [String]) -> [String]
-    /// Moves to the next record (a CSV record with the wrong number of fields is `bad`).
+    /// Moves to the next record (a CSV record with the wrong number of fields is `bad`). A bad record is
+    /// one physical line; the next call reads on from the line after it.
     func advance() throws -> RecordStatus
     /// The current record's raw value of bound column `index`; nil for SQL NULL, JSON null or a missing
     /// key. The bytes stay valid until the next call to `field` or `advance`.

@@ -28,16 +28,16 @@ enum SourceFiles {
     static func all(of source: Source, baseDirectory: String) throws -> [File] {
         switch source.kind {
         case let .csv(path), let .ndjson(path):
-            return try resolve(path, baseDirectory: baseDirectory, days: nil, source: source.name)
+            return try resolve(path, baseDirectory: baseDirectory, days: nil, source: source)
         case let .sqlite(path, _):
             let absolute = absolutePath(path, baseDirectory: baseDirectory)
             return [File(path: absolute, display: display(absolute, baseDirectory: baseDirectory))]
         }
     }
 
-    /// The files `pattern` names for source `source`; throws `missingFile` when there are none or a
-    /// named file (or backfill day's file) does not exist.
-    static func resolve(_ pattern: String, baseDirectory: String, days: [String]?, source: String) throws -> [File] {
+    /// The files `pattern` names for `source`; throws `missingFile` when there are none or a named file
+    /// (or backfill day's file) does not exist or is a directory.
+    static func resolve(_ pattern: String, baseDirectory: String, days: [String]?, source: Source) throws -> [File] {
         let absolute = absolutePath(pattern, baseDirectory: baseDirectory)
         if pattern.contains(datePlaceholder) {
             if let days {
@@ -47,24 +47,32 @@ enum SourceFiles {
                     guard isRegularFile(path) else {
                         throw ExtractError(
                             .missingFile,
-                            "source '\(source)' has no file for \(day): \(file.display) does not exist; "
-                                + "choose days that have files or add the missing file")
+                            "source '\(source.name)' has no file for \(day): \(file.display) "
+                                + (isDirectory(path) ? "is a directory" : "does not exist")
+                                + "; choose days that have files or add the missing file")
                     }
                     return file
                 }
             }
             let digits = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
             return try matches(absolute.replacingOccurrences(of: datePlaceholder, with: digits),
-                               shown: pattern, baseDirectory: baseDirectory, source: source)
+                               shown: pattern, baseDirectory: baseDirectory, source: source.name)
         }
         if pattern.contains(where: { "*?[".contains($0) }) {
-            return try matches(absolute, shown: pattern, baseDirectory: baseDirectory, source: source)
+            return try matches(absolute, shown: pattern, baseDirectory: baseDirectory, source: source.name)
         }
         let file = File(path: absolute, display: display(absolute, baseDirectory: baseDirectory))
+        if isDirectory(absolute) {
+            let folder = file.display.hasSuffix("/") ? String(file.display.dropLast()) : file.display
+            throw ExtractError(
+                .missingFile,
+                "source '\(source.name)': \(file.display) is a directory; "
+                    + "name a file, a glob (\(folder)/*.\(source.kind.word)) or a \(datePlaceholder) template")
+        }
         guard isRegularFile(absolute) else {
             throw ExtractError(
                 .missingFile,
-                "source '\(source)': \(file.display) does not exist (resolved against \(baseDirectory)); "
+                "source '\(source.name)': \(file.display) does not exist (resolved against \(baseDirectory)); "
                     + "check the path in the manifest")
         }
         return [file]
@@ -85,6 +93,11 @@ enum SourceFiles {
     private static func isRegularFile(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && !isDirectory.boolValue
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 
     private static func matches(_ pattern: String, shown: String, baseDirectory: String, source: String) throws -> [File] {

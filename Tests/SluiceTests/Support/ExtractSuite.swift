@@ -19,11 +19,12 @@ extension ExtractSuite {
     }
 
     func load(
-        _ columns: [Column], partitionBy: String? = nil, maxBadRecords: Int = 0
+        _ columns: [Column], write: WriteMode = .append, partitionBy: String? = nil, maxBadRecords: Int = 0,
+        maxFieldSize: Int = Load.defaultMaxFieldSize
     ) -> Load {
         Load(
-            source: "orders", table: TableName(dataset: "raw", table: "orders"), write: .append,
-            partitionBy: partitionBy, columns: columns, maxBadRecords: maxBadRecords)
+            source: "orders", table: TableName(dataset: "raw", table: "orders"), write: write,
+            partitionBy: partitionBy, columns: columns, maxBadRecords: maxBadRecords, maxFieldSize: maxFieldSize)
     }
 
     func csv(_ path: String, cursor: String? = nil) -> Source {

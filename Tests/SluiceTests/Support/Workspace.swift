@@ -28,6 +28,13 @@ final class Workspace: Sendable {
         try text.write(to: url, atomically: true, encoding: .utf8)
     }
 
+    /// Writes a file of raw bytes (text in another encoding, or broken UTF-8), creating folders.
+    func write(_ relative: String, bytes: [UInt8]) throws {
+        let url = URL(fileURLWithPath: path(relative))
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: url)
+    }
+
     /// Parses a manifest whose relative paths resolve in this workspace; fails the test on diagnostics.
     func manifest(_ yaml: String) throws -> Manifest {
         let result = ManifestParser.parse(yaml: yaml, file: "sluice.yml", baseDirectory: root) { sqlPath in
