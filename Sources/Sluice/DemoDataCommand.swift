@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import Worker
 
-/// `sluice demo-data`: writes the deterministic `shop` data set.
+/// `sluice demo-data [--force]`: writes the deterministic `shop` data set; files already there are
+/// overwritten only with `--force` (they may be a pipeline's own inputs).
 struct DemoDataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo-data", abstract: "Write the shop demo CSVs (customers, products, orders, order_items).")
@@ -19,6 +20,9 @@ struct DemoDataCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Last day of the 60-day window, YYYY-MM-DD (default: now).")
     var end: String?
 
+    @Flag(name: .long, help: "Overwrite demo files that already exist in the output folder.")
+    var force = false
+
     func validate() throws {
         guard rows > 0 else { throw ValidationError("--rows must be at least 1") }
     }
@@ -30,6 +34,12 @@ struct DemoDataCommand: AsyncParsableCommand {
                 throw ValidationError("--end must be a date like 2026-11-21, got '\(end)'")
             }
             endDate = day.addingTimeInterval(86_399)
+        }
+        let existing = DemoData.fileNames.filter { FileManager.default.fileExists(atPath: out + "/" + $0) }
+        if !existing.isEmpty, !force {
+            throw ValidationError(
+                "\(out) already holds \(existing.joined(separator: ", ")), which a pipeline may read; nothing was written. "
+                    + "Pass --force to overwrite them, or --out to write somewhere else.")
         }
         try DemoData.write(orders: rows, to: out, endingAt: endDate, seed: seed)
         print("wrote \(DemoData.fileNames.joined(separator: ", ")) to \(out) (\(rows) orders, seed \(seed))")

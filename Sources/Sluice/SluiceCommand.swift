@@ -9,7 +9,7 @@ struct SluiceCommand: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "Runs and watches ELT pipelines on BigQuery or SQLite, driven from Slack.",
         subcommands: [
-            ServeCommand.self, RunCommand.self, ValidateCommand.self, ChatCommand.self, SlackManifestCommand.self,
+            ServeCommand.self, RunCommand.self, BackfillCommand.self, ValidateCommand.self, ChatCommand.self, SlackManifestCommand.self,
             DemoDataCommand.self, DigestCommand.self,
         ],
         defaultSubcommand: ServeCommand.self)
