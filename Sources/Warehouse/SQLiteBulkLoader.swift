@@ -48,20 +48,18 @@ struct SQLiteBulkLoader {
         } else if request.write == .truncate || request.rebuild {
             try db.execute(sql: "DELETE FROM \(SQLiteCatalog.qualified(table))")
         }
-        let before = try SQLiteCatalog.rowCount(of: table, db)
+        let empty = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM \(SQLiteCatalog.qualified(table)))") ?? false
         let written: SQLiteRowWriter.Written
-        if before == 0, request.skipHeldRows == nil {
+        if empty, request.skipHeldRows == nil {
             written = try loadIntoEmptyTable(rows, db: db)
         } else {
             written = try loadIntoExistingRows(rows, db: db)
         }
         let count = try SQLiteCatalog.rowCount(of: table, db)
         try SQLiteCatalog.recordWrite(table, rows: count, at: date, db)
-        // A merge or append only adds rows, so the growth is what was inserted; the rest of the
-        // changes were updates.
-        let inserted = max(count - before, 0)
         let counts = LoadCounts(
-            inserted: inserted, updated: max(written.changed - inserted, 0), unchanged: max(written.offered - written.changed, 0))
+            inserted: written.inserted, updated: max(written.changed - written.inserted, 0),
+            unchanged: max(written.offered - written.changed, 0))
         return LoadResult(rowsLoaded: written.changed, rowsInTable: count, rowsOutsidePartitions: written.outsideDays, counts: counts)
     }
 
@@ -126,6 +124,7 @@ struct SQLiteBulkLoader {
                 try db.execute(sql: olderVersionsDeletion(key: key))
                 // A key repeated within the load counts once.
                 written.changed -= Int64(db.changesCount)
+                written.inserted -= Int64(db.changesCount)
                 try db.execute(sql: create)
             }
         }

@@ -25,6 +25,8 @@ struct SQLiteRowWriter {
     struct Written {
         /// Rows the statements inserted or updated.
         var changed: Int64 = 0
+        /// Of those, the rows inserted (the rest were updates of an existing key).
+        var inserted: Int64 = 0
         /// Rows that reached the statement (inside the replaced days, when replacing).
         var offered: Int64 = 0
         /// Rows skipped for lying outside the days being replaced.
@@ -96,13 +98,18 @@ struct SQLiteRowWriter {
                 continue
             }
             written.offered += 1
+            // An insert sets the connection's last rowid; an upsert's update leaves it: so each row
+            // says which it was, without counting the table.
+            sqlite3_set_last_insert_rowid(connection, 0)
             let code = Self.bindAndStep(row, from: 0, handle)
             guard code == SQLITE_DONE else {
                 let message = String(cString: sqlite3_errmsg(connection))
                 throw WarehouseError("load into \(request.table) failed at row \(rowNumber): \(message)")
             }
             sqlite3_reset(handle)
-            written.changed += Int64(sqlite3_changes(connection))
+            let changes = Int64(sqlite3_changes(connection))
+            written.changed += changes
+            if changes > 0, sqlite3_last_insert_rowid(connection) != 0 { written.inserted += 1 }
         }
         return written
     }
