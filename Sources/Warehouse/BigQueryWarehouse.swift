@@ -7,10 +7,11 @@ import SluiceCore
 ///
 /// Cost guard rails: every query job carries `maximumBytesBilled` from the manifest's `cost` block
 /// and the labels `sluice_pipeline`, `sluice_run`, `sluice_step` (sanitized to BigQuery's label
-/// rules: `model:mart.daily_sales` → `model_mart_daily_sales`); jobs outside a run (freshness,
-/// volume, estimates) carry `sluice_step` only. Load jobs bill nothing. Freshness and volume read
-/// metadata where BigQuery has it (see `BigQueryTableFacts`). Bytes processed and billed come back
-/// in `JobStats`. Errors are `WarehouseError`s with BigQuery's reason, message and job id.
+/// rules: `model:mart.daily_sales` → `model_mart_daily_sales`), checks' freshness and volume
+/// queries included; jobs outside a run (freshness and volume asked from Slack, estimates) carry
+/// `sluice_step` only. Load jobs bill nothing. Freshness and volume read metadata where BigQuery has
+/// it (see `BigQueryTableFacts`). Bytes processed and billed come back in `JobStats`. Errors are
+/// `WarehouseError`s with BigQuery's reason, message and job id.
 public struct BigQueryWarehouse: Warehouse {
     /// The REST client (project, location, credentials, retries).
     public let client: BigQueryClient
@@ -66,13 +67,13 @@ public struct BigQueryWarehouse: Warehouse {
     }
 
     /// `tables.get` facts, and the newest `loadedAt` value from the recent partitions only.
-    public func freshness(of table: TableName, loadedAt column: String?) async throws -> TableFreshness {
-        try await BigQueryTableFacts(client: client, cost: cost, clock: clock).freshness(of: table, loadedAt: column)
+    public func freshness(of table: TableName, loadedAt column: String?, context: JobContext?) async throws -> TableFreshness {
+        try await facts.freshness(of: table, loadedAt: column, context: context)
     }
 
     /// Rows per day from partition metadata where possible; see `BigQueryTableFacts`.
-    public func rowsPerDay(of table: TableName, column: String?, since: String?) async throws -> [DayCount] {
-        try await BigQueryTableFacts(client: client, cost: cost, clock: clock).rowsPerDay(of: table, column: column, since: since)
+    public func rowsPerDay(of table: TableName, column: String?, since: String?, context: JobContext?) async throws -> DailyRowCounts {
+        try await facts.rowsPerDay(of: table, column: column, since: since, context: context)
     }
 
     /// What the model's build would bill: a dry run's `totalBytesProcessed`, at least 10 MiB per
@@ -85,5 +86,9 @@ public struct BigQueryWarehouse: Warehouse {
             try await client.dryRun(sql, labels: labels)
         }
         return CostModel.billedEstimate(bytesProcessed: processed, referencedTables: model.dependencies.count)
+    }
+
+    private var facts: BigQueryTableFacts {
+        BigQueryTableFacts(client: client, cost: cost, clock: clock)
     }
 }

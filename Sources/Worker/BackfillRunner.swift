@@ -50,7 +50,7 @@ public struct BackfillRunner: Sendable {
         if let active = recent.first(where: { $0.state.isActive }), Self.isLive(active) { throw Self.busy(active) }
         var missing: [String] = []
         for table in scope.keptTables {
-            let exists = try await runner.warehouse.freshness(of: table, loadedAt: nil).exists
+            let exists = try await runner.warehouse.freshness(of: table, loadedAt: nil, context: nil).exists
             if !exists { missing.append("`\(table)`") }
         }
         if !missing.isEmpty {
