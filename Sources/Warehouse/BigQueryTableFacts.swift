@@ -11,7 +11,8 @@ import SluiceCore
 ///   metadata, billed at BigQuery's 10 MB minimum); without a column: `tables.get` `numRows` for
 ///   today; by another column: a grouped count.
 /// Every query reports what it billed, and carries the step's labels when it is done for a step of
-/// a run (`sluice_step` only outside one) and `maximumBytesBilled`. The restriction uses a literal day from the worker's clock (UTC), not
+/// a run (`sluice_step` only outside one) and `maximumBytesBilled`. The same queries are dry-run
+/// for estimates. The restriction uses a literal day from the worker's clock (UTC), not
 /// `CURRENT_DATE()`, so it agrees with the clock the checks are judged by, and the query stays cacheable.
 struct BigQueryTableFacts {
     let client: BigQueryClient
@@ -68,6 +69,33 @@ struct BigQueryTableFacts {
         return DailyRowCounts(days: days, stats: Self.stats(of: result))
     }
 
+    // MARK: Estimates
+
+    /// What the freshness query for the newest `column` value would process: a dry run of the query
+    /// `freshness` runs first (the recent partitions of a partitioned table).
+    func estimateNewestValue(of column: String, in table: TableName) async throws -> Int64 {
+        let metadata = try await existingMetadata(of: table, doing: "estimate the freshness query of")
+        let sql = newestValueSQL(of: column, in: table) + (recentRestriction(metadata) ?? "")
+        return try await dryRun(sql, purpose: "estimate_freshness_\(table.dataset)_\(table.table)", doing: "estimate the freshness query of \(table)")
+    }
+
+    /// What counting the rows per day of `column` would process: nothing for the partition column
+    /// (`INFORMATION_SCHEMA.PARTITIONS` is metadata, billed at the minimum only), else a dry run of
+    /// the grouped count.
+    func estimateRowsPerDay(of column: String, in table: TableName) async throws -> Int64 {
+        let metadata = try await existingMetadata(of: table, doing: "estimate the volume query of")
+        if Self.isPartitioned(metadata, on: column) { return 0 }
+        return try await dryRun(
+            groupedCountSQL(of: table, column: column, since: nil), purpose: "estimate_volume_\(table.dataset)_\(table.table)",
+            doing: "estimate the volume query of \(table)")
+    }
+
+    /// What a `MERGE` into `table` would scan of it: its logical size from `tables.get` (free); 0
+    /// when it does not exist yet (the load creates it).
+    func estimateMerge(into table: TableName) async throws -> Int64 {
+        try await metadata(of: table)?.numBytes ?? 0
+    }
+
     // MARK: Queries
 
     private func newestValueSQL(of column: String, in table: TableName) -> String {
@@ -105,6 +133,14 @@ struct BigQueryTableFacts {
         }
     }
 
+    /// What `tables.get` says of a table that must exist; a missing one is `notFound`.
+    private func existingMetadata(of table: TableName, doing: String) async throws -> TableMetadata {
+        guard let metadata = try await metadata(of: table) else {
+            throw WarehouseError("BigQuery could not \(doing) \(table): the table does not exist yet; it is built by the run", reason: "notFound")
+        }
+        return metadata
+    }
+
     /// ` WHERE partition_column >= DATE 'day'` (or `TIMESTAMP 'day'`) for the last `recentDays`
     /// days, or nil when the table is not partitioned on a column.
     private func recentRestriction(_ metadata: TableMetadata) -> String? {
@@ -135,6 +171,10 @@ struct BigQueryTableFacts {
             sql: sql, maximumBytesBilled: cost.maximumBytesBilled, labels: BigQueryLabels.job(context, otherwise: purpose),
             maxRows: 10_000, jobIDPrefix: purpose)
         return try await BigQueryFailure.translating(doing) { try await client.query(request) }
+    }
+
+    private func dryRun(_ sql: String, purpose: String, doing: String) async throws -> Int64 {
+        try await BigQueryFailure.translating(doing) { try await client.dryRun(sql, labels: BigQueryLabels.maintenance(purpose)) }
     }
 
     private static func stats(of result: QueryJobResult) -> JobStats {

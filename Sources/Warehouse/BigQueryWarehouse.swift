@@ -76,16 +76,29 @@ public struct BigQueryWarehouse: Warehouse {
         try await facts.rowsPerDay(of: table, column: column, since: since, context: context)
     }
 
-    /// What the model's build would bill: a dry run's `totalBytesProcessed`, at least 10 MiB per
-    /// table the model reads (BigQuery's billing floor). A view bills nothing to build.
-    public func estimateBytes(of model: Model) async throws -> Int64 {
-        if model.materialized == .view { return 0 }
-        let sql = BigQueryMergeSQL.nested(model.sql(for: .bigquery))
-        let labels = BigQueryLabels.maintenance("estimate_\(model.name.dataset)_\(model.name.table)")
-        let processed = try await BigQueryFailure.translating("estimate the cost of \(model.name) (\(model.sqlPath))") {
-            try await client.dryRun(sql, labels: labels)
+    /// What a planned job's query would process, from BigQuery itself and billing nothing: a dry
+    /// run of a model's SQL (a view: 0) or of a check's query, the partition metadata of a volume
+    /// count (0: billed at the minimum), and a merge target's logical size from `tables.get`.
+    public func estimateBytes(of query: PlannedQuery) async throws -> Int64 {
+        switch query {
+        case let .model(model):
+            if model.materialized == .view { return 0 }
+            let sql = BigQueryMergeSQL.nested(model.sql(for: .bigquery))
+            let labels = BigQueryLabels.maintenance("estimate_\(model.name.dataset)_\(model.name.table)")
+            return try await BigQueryFailure.translating("estimate the cost of \(model.name) (\(model.sqlPath))") {
+                try await client.dryRun(sql, labels: labels)
+            }
+        case let .failingRows(sql, _):
+            return try await BigQueryFailure.translating("estimate the cost of a check's query") {
+                try await client.dryRun(sql, labels: BigQueryLabels.maintenance("estimate_check"))
+            }
+        case let .newestValue(table, column):
+            return try await facts.estimateNewestValue(of: column, in: table)
+        case let .rowsPerDay(table, column):
+            return try await facts.estimateRowsPerDay(of: column, in: table)
+        case let .merge(table):
+            return try await facts.estimateMerge(into: table)
         }
-        return CostModel.billedEstimate(bytesProcessed: processed, referencedTables: model.dependencies.count)
     }
 
     private var facts: BigQueryTableFacts {

@@ -114,12 +114,14 @@ public actor SQLiteWarehouse: Warehouse {
         }
     }
 
-    /// What BigQuery would bill for reading the model's inputs, estimated from their row counts and
-    /// sampled row sizes (see `SQLiteTableStats.estimatedBytes`); SQLite itself bills nothing.
-    public nonisolated func estimateBytes(of model: Model) async throws -> Int64 {
+    /// What BigQuery would process for a planned job, estimated from the row counts and sampled row
+    /// sizes of the tables it reads (see `SQLiteTableStats.estimatedBytes`): a model's or check's
+    /// input tables, a freshness or volume check's one column, a merge's target table. SQLite
+    /// itself bills nothing.
+    public nonisolated func estimateBytes(of query: PlannedQuery) async throws -> Int64 {
         let pool = await currentConnections()
-        return try await SQLiteFailure.translating("cost estimate of \(model.name)") {
-            try await pool.read { db in try SQLiteTableStats.estimatedBytes(of: model, db) }
+        return try await SQLiteFailure.translating("cost estimate") {
+            try await pool.read { db in try SQLiteTableStats.estimatedBytes(of: query, db) }
         }
     }
 

@@ -29,8 +29,18 @@ public protocol Warehouse: Sendable {
     /// with what the counting query billed. `context` as for `freshness`.
     func rowsPerDay(of table: TableName, column: String?, since: String?, context: JobContext?) async throws -> DailyRowCounts
 
-    /// Estimated bytes a model would process (BigQuery: dry run; SQLite: size of referenced tables).
-    func estimateBytes(of model: Model) async throws -> Int64
+    /// Estimated bytes a planned job's query would process, without running it (BigQuery: a dry run
+    /// of the query the job runs, or `tables.get` for a merge's target; SQLite: the logical size of
+    /// the tables, or columns, it reads, as BigQuery would count them). BigQuery's billing floor is
+    /// not applied here: `JobEstimate` applies it.
+    func estimateBytes(of query: PlannedQuery) async throws -> Int64
+}
+
+extension Warehouse {
+    /// Estimated bytes a model would process: `estimateBytes(of: .model(model))`.
+    public func estimateBytes(of model: Model) async throws -> Int64 {
+        try await estimateBytes(of: .model(model))
+    }
 }
 
 /// A pull-based stream of typed rows for a load, in the order of `LoadRequest.columns`.

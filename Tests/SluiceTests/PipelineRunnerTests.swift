@@ -322,5 +322,5 @@ final class RecordingWarehouse: Warehouse {
         try await inner.rowsPerDay(of: table, column: column, since: since, context: context)
     }
 
-    func estimateBytes(of model: Model) async throws -> Int64 { try await inner.estimateBytes(of: model) }
+    func estimateBytes(of query: PlannedQuery) async throws -> Int64 { try await inner.estimateBytes(of: query) }
 }

@@ -80,6 +80,13 @@ struct SQLiteWarehouseReadTests: SQLiteWarehouseSuite {
                 "mart.sized_summary", "select count(*) from raw.sized join raw.missing using (id)", .table,
                 reads: ["raw.sized", "raw.sized", "raw.missing"])
             #expect(try await warehouse.estimateBytes(of: reading) == 40 * 13)
+            // A check's query reads its tables whole, a freshness or volume query one column, a MERGE its target.
+            let missing = TableName(dataset: "raw", table: "missing")
+            #expect(try await warehouse.estimateBytes(of: .failingRows(sql: "select 1", reads: [table, missing])) == 40 * 13)
+            #expect(try await warehouse.estimateBytes(of: .newestValue(of: table, column: "CODE")) == 40 * 5)
+            #expect(try await warehouse.estimateBytes(of: .rowsPerDay(of: table, column: "id")) == 40 * 8)
+            #expect(try await warehouse.estimateBytes(of: .merge(into: table)) == 40 * 13)
+            #expect(try await warehouse.estimateBytes(of: .merge(into: missing)) == 0, "not built yet")
         }
     }
 }

@@ -136,8 +136,8 @@ struct GatedWarehouse: Warehouse {
         try await base.rowsPerDay(of: table, column: column, since: since, context: context)
     }
 
-    func estimateBytes(of model: Model) async throws -> Int64 {
-        try await base.estimateBytes(of: model)
+    func estimateBytes(of query: PlannedQuery) async throws -> Int64 {
+        try await base.estimateBytes(of: query)
     }
 }
 
