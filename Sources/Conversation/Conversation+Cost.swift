@@ -2,10 +2,11 @@ import Foundation
 import SluiceCore
 import StateStore
 import Warehouse
+import Worker
 
 extension Conversation {
     /// `/sluice cost [PIPELINE] [today|7d|30d]`: bytes billed by the recorded runs in the window and
-    /// the month's projection; with `estimate`, a dry run of the pipeline's next run per model.
+    /// the month's projection; with `estimate`, a dry run of the pipeline's next run per billed job.
     func cost(pipeline: String?, window: CostWindow, estimate: Bool) async throws -> CommandReply {
         let pipelines = pipeline.map { name in manifest.pipelines.filter { $0.name == name } } ?? manifest.pipelines
         let now = clock.now
@@ -30,25 +31,12 @@ extension Conversation {
             commandName: commandName))
     }
 
-    /// What the next run of `pipeline` would bill, per model in run order, from the warehouse's
-    /// estimates (a model it cannot estimate keeps the warehouse's reason).
+    /// What the next run of `pipeline` would bill, per billed job (models, merges, checks) in run
+    /// order, from the warehouse's estimates (a job it cannot estimate keeps the warehouse's reason).
     func costEstimate(of pipeline: Pipeline, now: Date) async -> CostEstimateReport {
-        let order = RunPlan.steps(for: pipeline).filter { $0.kind == .model }.map(\.id)
-        let models = order.compactMap { id in pipeline.models.first { RunPlan.modelStepID($0.name) == id } }
-        var estimates: [CostEstimateReport.ModelEstimate] = []
-        for model in models {
-            let referenced = Set(model.dependencies).count
-            do {
-                let bytes = try await runner.warehouse.estimateBytes(of: model)
-                estimates.append(.init(model: model.name, referencedTables: referenced, bytesProcessed: bytes))
-            } catch let error as WarehouseError {
-                estimates.append(.init(model: model.name, referencedTables: referenced, bytesProcessed: nil, problem: error.description))
-            } catch {
-                estimates.append(.init(model: model.name, referencedTables: referenced, bytesProcessed: nil, problem: "\(error)"))
-            }
-        }
+        let jobs = await JobEstimator(warehouse: runner.warehouse).estimate(pipeline)
         return CostEstimateReport(
-            pipeline: pipeline.name, models: estimates, pricePerTiB: manifest.cost.pricePerTiB,
+            pipeline: pipeline.name, jobs: jobs, pricePerTiB: manifest.cost.pricePerTiB,
             maximumBytesBilled: manifest.cost.maximumBytesBilled, dailyBudget: manifest.cost.dailyBudget,
             runsPerDay: CostReport.runsPerDay(pipeline.schedule, after: now, timeZone: manifest.timeZone),
             fromTableSizes: !manifest.warehouse.bills)

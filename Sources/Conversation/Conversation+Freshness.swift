@@ -41,10 +41,10 @@ extension Conversation {
         do {
             switch judgement.basis {
             case let .column(column, _):
-                history = try await runner.warehouse.rowsPerDay(of: table, column: column, since: since)
+                history = try await runner.warehouse.rowsPerDay(of: table, column: column, since: since, context: nil).days
             case .recordedTotals:
                 let recorded = try await state.read { try $0.dailyCounts(table: table.description, since: since) }
-                let current = try await runner.warehouse.rowsPerDay(of: table, column: nil, since: nil)
+                let current = try await runner.warehouse.rowsPerDay(of: table, column: nil, since: nil, context: nil).days
                 var totals = Dictionary(recorded.map { ($0.day, $0.rows) }, uniquingKeysWith: { _, newer in newer })
                 if let now = current.last { totals[today] = now.rows }
                 history = totals.map { DayCount(day: $0.key, rows: $0.value) }.sorted { $0.day < $1.day }

@@ -189,7 +189,7 @@ public struct Conversation: Sendable {
             return .note(":warning: \(error.message)")
         } catch let refusal as CostRefusal {
             try await auditor.record(requester, request.trigger.rawValue, request.pipeline, detail: refusal.reason, outcome: "refused")
-            return CommandReply(RunMessages.costRefused(pipeline: refusal.pipeline, reason: refusal.reason, models: refusal.estimate.models))
+            return CommandReply(RunMessages.costRefused(pipeline: refusal.pipeline, reason: refusal.reason, jobs: refusal.estimate.jobs))
         }
         try await auditor.record(
             requester, request.trigger.rawValue, request.pipeline,

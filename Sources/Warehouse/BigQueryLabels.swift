@@ -12,6 +12,12 @@ enum BigQueryLabels {
         ]
     }
 
+    /// Labels of a job done for a step of a run when `context` is given, else of a job that belongs
+    /// to no run, named by its purpose.
+    static func job(_ context: JobContext?, otherwise purpose: String) -> [String: String] {
+        context.map { job($0) } ?? maintenance(purpose)
+    }
+
     /// Labels of a job that belongs to no run (metadata reads, cost estimates): its purpose only.
     static func maintenance(_ purpose: String) -> [String: String] {
         ["sluice_step": sanitized(purpose)]

@@ -7,10 +7,11 @@ import SluiceCore
 ///
 /// Cost guard rails: every query job carries `maximumBytesBilled` from the manifest's `cost` block
 /// and the labels `sluice_pipeline`, `sluice_run`, `sluice_step` (sanitized to BigQuery's label
-/// rules: `model:mart.daily_sales` → `model_mart_daily_sales`); jobs outside a run (freshness,
-/// volume, estimates) carry `sluice_step` only. Load jobs bill nothing. Freshness and volume read
-/// metadata where BigQuery has it (see `BigQueryTableFacts`). Bytes processed and billed come back
-/// in `JobStats`. Errors are `WarehouseError`s with BigQuery's reason, message and job id.
+/// rules: `model:mart.daily_sales` → `model_mart_daily_sales`), checks' freshness and volume
+/// queries included; jobs outside a run (freshness and volume asked from Slack, estimates) carry
+/// `sluice_step` only. Load jobs bill nothing. Freshness and volume read metadata where BigQuery has
+/// it (see `BigQueryTableFacts`). Bytes processed and billed come back in `JobStats`. Errors are
+/// `WarehouseError`s with BigQuery's reason, message and job id.
 public struct BigQueryWarehouse: Warehouse {
     /// The REST client (project, location, credentials, retries).
     public let client: BigQueryClient
@@ -66,13 +67,13 @@ public struct BigQueryWarehouse: Warehouse {
     }
 
     /// `tables.get` facts, and the newest `loadedAt` value from the recent partitions only.
-    public func freshness(of table: TableName, loadedAt column: String?) async throws -> TableFreshness {
-        try await BigQueryTableFacts(client: client, cost: cost, clock: clock).freshness(of: table, loadedAt: column)
+    public func freshness(of table: TableName, loadedAt column: String?, context: JobContext?) async throws -> TableFreshness {
+        try await facts.freshness(of: table, loadedAt: column, context: context)
     }
 
     /// Rows per day from partition metadata where possible; see `BigQueryTableFacts`.
-    public func rowsPerDay(of table: TableName, column: String?, since: String?) async throws -> [DayCount] {
-        try await BigQueryTableFacts(client: client, cost: cost, clock: clock).rowsPerDay(of: table, column: column, since: since)
+    public func rowsPerDay(of table: TableName, column: String?, since: String?, context: JobContext?) async throws -> DailyRowCounts {
+        try await facts.rowsPerDay(of: table, column: column, since: since, context: context)
     }
 
     /// The table's schema from `tables.get` (top-level fields), or nil when it does not exist.
@@ -103,15 +104,32 @@ public struct BigQueryWarehouse: Warehouse {
             || (error.reason == "notFound" && (error.message.contains("Table") || error.message.contains("Dataset")))
     }
 
-    /// What the model's build would bill: a dry run's `totalBytesProcessed`, at least 10 MiB per
-    /// table the model reads (BigQuery's billing floor). A view bills nothing to build.
-    public func estimateBytes(of model: Model) async throws -> Int64 {
-        if model.materialized == .view { return 0 }
-        let sql = BigQueryMergeSQL.nested(model.sql(for: .bigquery))
-        let labels = BigQueryLabels.maintenance("estimate_\(model.name.dataset)_\(model.name.table)")
-        let processed = try await BigQueryFailure.translating("estimate the cost of \(model.name) (\(model.sqlPath))") {
-            try await client.dryRun(sql, labels: labels)
+    /// What a planned job's query would process, from BigQuery itself and billing nothing: a dry
+    /// run of a model's SQL (a view: 0) or of a check's query, the partition metadata of a volume
+    /// count (0: billed at the minimum), and a merge target's logical size from `tables.get`.
+    public func estimateBytes(of query: PlannedQuery) async throws -> Int64 {
+        switch query {
+        case let .model(model):
+            if model.materialized == .view { return 0 }
+            let sql = BigQueryMergeSQL.nested(model.sql(for: .bigquery))
+            let labels = BigQueryLabels.maintenance("estimate_\(model.name.dataset)_\(model.name.table)")
+            return try await BigQueryFailure.translating("estimate the cost of \(model.name) (\(model.sqlPath))") {
+                try await client.dryRun(sql, labels: labels)
+            }
+        case let .failingRows(sql, _):
+            return try await BigQueryFailure.translating("estimate the cost of a check's query") {
+                try await client.dryRun(sql, labels: BigQueryLabels.maintenance("estimate_check"))
+            }
+        case let .newestValue(table, column):
+            return try await facts.estimateNewestValue(of: column, in: table)
+        case let .rowsPerDay(table, column):
+            return try await facts.estimateRowsPerDay(of: column, in: table)
+        case let .merge(table):
+            return try await facts.estimateMerge(into: table)
         }
-        return CostModel.billedEstimate(bytesProcessed: processed, referencedTables: model.dependencies.count)
+    }
+
+    private var facts: BigQueryTableFacts {
+        BigQueryTableFacts(client: client, cost: cost, clock: clock)
     }
 }

@@ -3,7 +3,7 @@ import GRDB
 import SluiceCore
 
 /// Facts about tables of the SQLite warehouse for checks and cost previews: freshness, rows per
-/// day, and an estimate of the bytes BigQuery would scan.
+/// day, and an estimate of the bytes BigQuery would scan for a job.
 enum SQLiteTableStats {
     /// Rows sampled per table by `estimatedBytes`.
     static let sampleRows = 10_000
@@ -74,25 +74,34 @@ enum SQLiteTableStats {
         }
     }
 
-    /// Bytes BigQuery would scan to read the model's input tables in full, estimated the way
-    /// BigQuery counts logical bytes: 8 per integer or float, 2 plus the UTF-8 length per string,
-    /// the length of a blob, nothing for NULL. The average row size is measured on the first
-    /// `sampleRows` rows of each table and multiplied by its row count. Inputs that do not exist
-    /// yet (built by the same run) count as zero.
-    static func estimatedBytes(of model: Model, _ db: Database) throws -> Int64 {
-        try SQLiteFailure.translating("cost estimate of \(model.name)") {
+    /// Bytes BigQuery would scan for a planned job, estimated the way BigQuery counts logical bytes:
+    /// 8 per integer or float, 2 plus the UTF-8 length per string, the length of a blob, nothing for
+    /// NULL. A model or a check's query reads its input tables in full, a freshness or volume check
+    /// the one column it reads, a merge its target table. The average row size is measured on the
+    /// first `sampleRows` rows of each table and multiplied by its row count. Tables that do not
+    /// exist yet (built by the same run) count as zero.
+    static func estimatedBytes(of query: PlannedQuery, _ db: Database) throws -> Int64 {
+        let reads: [(table: TableName, columns: [String]?)] = switch query {
+        case let .model(model): Set(model.dependencies).sorted().map { ($0, nil) }
+        case let .failingRows(_, tables): Set(tables).sorted().map { ($0, nil) }
+        case let .newestValue(table, column), let .rowsPerDay(table, column): [(table, [column])]
+        case let .merge(table): [(table, nil)]
+        }
+        return try SQLiteFailure.translating("cost estimate") {
             var total: Int64 = 0
-            for table in Set(model.dependencies).sorted() {
-                guard try SQLiteCatalog.objectType(of: table, db) != nil else { continue }
-                total += try estimatedBytes(of: table, db)
+            for read in reads {
+                guard try SQLiteCatalog.objectType(of: read.table, db) != nil else { continue }
+                total += try estimatedBytes(of: read.table, columns: read.columns, db)
             }
             return total
         }
     }
 
-    private static func estimatedBytes(of table: TableName, _ db: Database) throws -> Int64 {
+    /// The estimated logical bytes of `columns` of a table (every column when nil).
+    private static func estimatedBytes(of table: TableName, columns wanted: [String]?, _ db: Database) throws -> Int64 {
         let rowCount = try SQLiteCatalog.rowCount(of: table, db)
-        let columns = try SQLiteCatalog.columns(of: table, db)
+        let all = try SQLiteCatalog.columns(of: table, db)
+        let columns = wanted.map { names in all.filter { column in names.contains { $0.lowercased() == column.lowercased() } } } ?? all
         guard rowCount > 0, !columns.isEmpty else { return 0 }
         let sizes = columns.map { name in
             let column = SQLiteCatalog.quote(name)

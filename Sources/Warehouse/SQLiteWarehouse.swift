@@ -93,8 +93,9 @@ public actor SQLiteWarehouse: Warehouse {
         }
     }
 
-    /// Existence, last write and row count from the metadata, and `max(loadedAt)` read as a timestamp.
-    public nonisolated func freshness(of table: TableName, loadedAt column: String?) async throws -> TableFreshness {
+    /// Existence, last write and row count from the metadata, and `max(loadedAt)` read as a
+    /// timestamp; SQLite bills nothing, so `stats` is zero and `context` is not needed.
+    public nonisolated func freshness(of table: TableName, loadedAt column: String?, context: JobContext?) async throws -> TableFreshness {
         let pool = await currentConnections()
         return try await SQLiteFailure.translating("freshness of \(table)") {
             try await pool.read { db in try SQLiteTableStats.freshness(of: table, loadedAt: column, db) }
@@ -102,22 +103,25 @@ public actor SQLiteWarehouse: Warehouse {
     }
 
     /// `date(column)` counts from `since` on; without a column, today's (UTC) total row count.
-    public nonisolated func rowsPerDay(of table: TableName, column: String?, since: String?) async throws -> [DayCount] {
+    /// SQLite bills nothing: `stats` is zero.
+    public nonisolated func rowsPerDay(of table: TableName, column: String?, since: String?, context: JobContext?) async throws -> DailyRowCounts {
         let pool = await currentConnections()
         let today = clock.now
         return try await SQLiteFailure.translating("row counts of \(table)") {
             try await pool.read { db in
-                try SQLiteTableStats.rowsPerDay(of: table, column: column, since: since, today: today, db)
+                DailyRowCounts(days: try SQLiteTableStats.rowsPerDay(of: table, column: column, since: since, today: today, db))
             }
         }
     }
 
-    /// What BigQuery would bill for reading the model's inputs, estimated from their row counts and
-    /// sampled row sizes (see `SQLiteTableStats.estimatedBytes`); SQLite itself bills nothing.
-    public nonisolated func estimateBytes(of model: Model) async throws -> Int64 {
+    /// What BigQuery would process for a planned job, estimated from the row counts and sampled row
+    /// sizes of the tables it reads (see `SQLiteTableStats.estimatedBytes`): a model's or check's
+    /// input tables, a freshness or volume check's one column, a merge's target table. SQLite
+    /// itself bills nothing.
+    public nonisolated func estimateBytes(of query: PlannedQuery) async throws -> Int64 {
         let pool = await currentConnections()
-        return try await SQLiteFailure.translating("cost estimate of \(model.name)") {
-            try await pool.read { db in try SQLiteTableStats.estimatedBytes(of: model, db) }
+        return try await SQLiteFailure.translating("cost estimate") {
+            try await pool.read { db in try SQLiteTableStats.estimatedBytes(of: query, db) }
         }
     }
 

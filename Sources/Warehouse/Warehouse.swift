@@ -20,14 +20,20 @@ public protocol Warehouse: Sendable {
     /// Runs a read-only query and returns at most `limit` rows, plus the total row count.
     func query(_ sql: String, limit: Int, context: JobContext) async throws -> QueryResult
 
-    /// Freshness facts about a table: newest `loadedAt` value (when a column is named) and last modification.
-    func freshness(of table: TableName, loadedAt column: String?) async throws -> TableFreshness
+    /// Freshness facts about a table: newest `loadedAt` value (when a column is named) and last
+    /// modification, with what the query for the newest value billed. `context` is the step the
+    /// read is for (its job carries the step's labels), nil outside a run.
+    func freshness(of table: TableName, loadedAt column: String?, context: JobContext?) async throws -> TableFreshness
 
-    /// Row counts per day (by a date/timestamp column), or nil column: today's total row count only.
-    func rowsPerDay(of table: TableName, column: String?, since: String?) async throws -> [DayCount]
+    /// Row counts per day (by a date/timestamp column), or nil column: today's total row count only,
+    /// with what the counting query billed. `context` as for `freshness`.
+    func rowsPerDay(of table: TableName, column: String?, since: String?, context: JobContext?) async throws -> DailyRowCounts
 
-    /// Estimated bytes a model would process (BigQuery: dry run; SQLite: size of referenced tables).
-    func estimateBytes(of model: Model) async throws -> Int64
+    /// Estimated bytes a planned job's query would process, without running it (BigQuery: a dry run
+    /// of the query the job runs, or `tables.get` for a merge's target; SQLite: the logical size of
+    /// the tables, or columns, it reads, as BigQuery would count them). BigQuery's billing floor is
+    /// not applied here: `JobEstimate` applies it.
+    func estimateBytes(of query: PlannedQuery) async throws -> Int64
 
     /// The columns of a table or view, in order, or nil when it does not exist. Scans and bills
     /// nothing (SQLite: `pragma table_info`; BigQuery: `tables.get`).
@@ -37,6 +43,13 @@ public protocol Warehouse: Sendable {
     /// BigQuery: a dry run, which bills nothing). Returns what the warehouse found wrong, or nil when
     /// the statement compiles; throws only when the warehouse cannot be asked.
     func compile(_ sql: String) async throws -> SQLCompileProblem?
+}
+
+extension Warehouse {
+    /// Estimated bytes a model would process: `estimateBytes(of: .model(model))`.
+    public func estimateBytes(of model: Model) async throws -> Int64 {
+        try await estimateBytes(of: .model(model))
+    }
 }
 
 /// A pull-based stream of typed rows for a load, in the order of `LoadRequest.columns`.
@@ -188,13 +201,33 @@ public struct TableFreshness: Sendable, Equatable {
     public var lastModified: Date?
     /// Rows in the table, from metadata where possible.
     public var rowCount: Int64?
+    /// What the query for the newest `loadedAt` value processed and billed (nothing for metadata).
+    public var stats: JobStats
 
     /// Creates freshness facts.
-    public init(exists: Bool, newestLoadedAt: Date? = nil, lastModified: Date? = nil, rowCount: Int64? = nil) {
+    public init(
+        exists: Bool, newestLoadedAt: Date? = nil, lastModified: Date? = nil, rowCount: Int64? = nil, stats: JobStats = JobStats()
+    ) {
         self.exists = exists
         self.newestLoadedAt = newestLoadedAt
         self.lastModified = lastModified
         self.rowCount = rowCount
+        self.stats = stats
+    }
+}
+
+/// Row counts per day of a table, and what counting them billed.
+public struct DailyRowCounts: Sendable, Equatable {
+    /// The counts, oldest day first.
+    public var days: [DayCount]
+    /// What the counting query processed and billed (nothing for metadata from `tables.get`;
+    /// BigQuery's minimum for an `INFORMATION_SCHEMA.PARTITIONS` query).
+    public var stats: JobStats
+
+    /// Creates row counts.
+    public init(days: [DayCount], stats: JobStats = JobStats()) {
+        self.days = days
+        self.stats = stats
     }
 }
 

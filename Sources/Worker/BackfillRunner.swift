@@ -50,7 +50,7 @@ public struct BackfillRunner: Sendable {
         if let active = recent.first(where: { $0.state.isActive }), Self.isLive(active) { throw Self.busy(active) }
         var missing: [String] = []
         for table in scope.keptTables {
-            let exists = try await runner.warehouse.freshness(of: table, loadedAt: nil).exists
+            let exists = try await runner.warehouse.freshness(of: table, loadedAt: nil, context: nil).exists
             if !exists { missing.append("`\(table)`") }
         }
         if !missing.isEmpty {
@@ -58,18 +58,10 @@ public struct BackfillRunner: Sendable {
                 "\(missing.joined(separator: ", ")) \(missing.count == 1 ? "does" : "do") not exist yet, and a backfill only replaces "
                     + "days: it does not build the tables it keeps. Run the pipeline once with `/sluice run \(name)`, then backfill.")
         }
-        var processed: [TableName: Int64] = [:]
-        var estimateError: String?
-        do {
-            for model in scope.rebuiltModels {
-                processed[model.name] = try await runner.warehouse.estimateBytes(of: model)
-            }
-        } catch {
-            estimateError = (error as? WarehouseError)?.description ?? "\(error)"
-        }
+        let jobs = await JobEstimator(warehouse: runner.warehouse).estimate(pipeline, backfill: true)
         return BackfillPlan(
-            pipeline: pipeline, days: days, resuming: Self.resumable(in: recent, days: days), processedBytes: processed,
-            estimateError: estimateError, cost: runner.manifest.cost, simulated: runner.warehouse.dialect == .sqlite)
+            pipeline: pipeline, days: days, resuming: Self.resumable(in: recent, days: days), jobs: jobs,
+            cost: runner.manifest.cost, simulated: runner.warehouse.dialect == .sqlite)
     }
 
     /// Queues a backfill of `days` (posting its progress message in `channel`), or re-queues the

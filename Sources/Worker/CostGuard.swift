@@ -5,10 +5,11 @@ import Warehouse
 
 /// What the next run of a pipeline is expected to bill, and what was spent today.
 public struct RunCostEstimate: Sendable, Equatable {
-    /// Estimated billed bytes per model (dry run on BigQuery, referenced tables' sizes on SQLite),
-    /// with BigQuery's 10 MB minimum per referenced table.
-    public var models: [(table: TableName, bytes: Int64)]
-    /// Sum over the models.
+    /// Each billed job of the run (models, merges, checks), in run order, with BigQuery's 10 MiB
+    /// minimum per referenced table and per query applied (dry run on BigQuery, referenced tables'
+    /// sizes on SQLite).
+    public var jobs: [JobEstimate]
+    /// Sum over the jobs.
     public var totalBytes: Int64
     /// `totalBytes` at the manifest's price.
     public var dollars: Double
@@ -16,22 +17,17 @@ public struct RunCostEstimate: Sendable, Equatable {
     public var spentToday: Double
 
     /// Creates an estimate.
-    public init(models: [(table: TableName, bytes: Int64)], totalBytes: Int64, dollars: Double, spentToday: Double) {
-        self.models = models
+    public init(jobs: [JobEstimate], totalBytes: Int64, dollars: Double, spentToday: Double) {
+        self.jobs = jobs
         self.totalBytes = totalBytes
         self.dollars = dollars
         self.spentToday = spentToday
     }
-
-    /// Compares field by field (tuples are not `Equatable`).
-    public static func == (lhs: RunCostEstimate, rhs: RunCostEstimate) -> Bool {
-        lhs.models.map(\.table) == rhs.models.map(\.table) && lhs.models.map(\.bytes) == rhs.models.map(\.bytes)
-            && lhs.totalBytes == rhs.totalBytes && lhs.dollars == rhs.dollars && lhs.spentToday == rhs.spentToday
-    }
 }
 
-/// A run refused before it started because its estimate breaks `cost.maximum_bytes_billed` or
-/// `cost.daily_budget`; an operator can confirm it anyway.
+/// A run refused before it started because one of its jobs is estimated over
+/// `cost.maximum_bytes_billed` or its estimate would take today's spend over `cost.daily_budget`;
+/// an operator can confirm it anyway.
 public struct CostRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     /// The pipeline.
     public var pipeline: String
@@ -53,11 +49,17 @@ public struct CostRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Estimates a run's cost before it starts and refuses one over the manifest's limits.
+/// Estimates a run's cost before it starts and refuses one over the manifest's limits:
+/// `cost.maximum_bytes_billed` caps each job (BigQuery's `maximumBytesBilled`: a job over it fails),
+/// so each job's estimate is compared with it; `cost.daily_budget` caps a day's spend, so the run's
+/// total is compared with what is left of it today.
 public struct CostGuard: Sendable {
+    /// How many jobs over the cap a refusal names.
+    static let namedJobs = 3
+
     /// The manifest (prices and limits).
     public let manifest: Manifest
-    /// Where the models run.
+    /// Where the jobs run.
     public let warehouse: any Warehouse
     /// Recorded spend.
     public let state: any StateStore
@@ -72,49 +74,52 @@ public struct CostGuard: Sendable {
         self.clock = clock
     }
 
-    /// The estimate for the next run of `pipeline`.
+    /// The estimate for the next run of `pipeline`: its billed jobs (`JobEstimator`; a job that
+    /// cannot be estimated, such as one reading a table the run builds first, counts at BigQuery's
+    /// minimum) and what every pipeline billed today, by `CostLedger`'s rule.
     public func estimate(_ pipeline: Pipeline) async throws -> RunCostEstimate {
-        var models: [(table: TableName, bytes: Int64)] = []
-        var estimating = true
-        for model in pipeline.models {
-            // A model that cannot be dry-run (its inputs do not exist before the first run, or the
-            // warehouse is unreachable) counts at BigQuery's minimum for the tables it references;
-            // after one failure the rest are not tried, and the run itself reports the real error.
-            var processed: Int64 = 0
-            if estimating {
-                do {
-                    processed = try await warehouse.estimateBytes(of: model)
-                } catch {
-                    estimating = false
-                }
-            }
-            models.append((model.name, CostModel.billedEstimate(bytesProcessed: processed, referencedTables: model.dependencies.count)))
-        }
-        let total = models.reduce(Int64(0)) { $0 &+ $1.bytes }
+        let jobs = await JobEstimator(warehouse: warehouse).estimate(pipeline)
+        let total = JobEstimate.totalBytes(jobs)
         let midnight = CostLedger.startOfDay(clock.now, in: manifest.timeZone)
         let today = try await state.read { try $0.runFigures(since: midnight) }
         let price = manifest.cost.pricePerTiB
         let ledger = CostLedger(runs: today, pricePerTiB: price, timeZone: manifest.timeZone)
         return RunCostEstimate(
-            models: models, totalBytes: total, dollars: CostModel.dollars(bytes: total, pricePerTiB: price),
+            jobs: jobs, totalBytes: total, dollars: CostModel.dollars(bytes: total, pricePerTiB: price),
             spentToday: ledger.spend(from: midnight).dollars)
     }
 
-    /// Throws `CostRefusal` when the estimate is over `maximum_bytes_billed` or would take today's
-    /// spend over `daily_budget`; returns the estimate otherwise.
+    /// Throws `CostRefusal` when a job's estimate is over `maximum_bytes_billed` (naming the jobs
+    /// with both figures), or when today's spend plus the run's estimate is over `daily_budget`;
+    /// returns the estimate otherwise. A run that exactly uses up the budget is allowed.
     @discardableResult
     public func check(_ pipeline: Pipeline) async throws -> RunCostEstimate {
         let estimate = try await estimate(pipeline)
-        if let cap = manifest.cost.maximumBytesBilled, estimate.totalBytes > cap {
-            throw CostRefusal(
-                pipeline: pipeline.name, estimate: estimate,
-                reason: "its estimate of \(Format.bytes(estimate.totalBytes)) is over cost.maximum_bytes_billed (\(Format.bytes(cap)))")
+        if let cap = manifest.cost.maximumBytesBilled {
+            let over = estimate.jobs.filter { $0.bytesBilled > cap }
+            if !over.isEmpty {
+                let named = over.prefix(Self.namedJobs).map { "\($0.kind.rawValue) \($0.name) (\(Format.bytes($0.bytesBilled)))" }
+                let more = over.count > Self.namedJobs ? " and \(over.count - Self.namedJobs) more" : ""
+                throw CostRefusal(
+                    pipeline: pipeline.name, estimate: estimate,
+                    reason: "the estimate of \(named.joined(separator: ", "))\(more) is over cost.maximum_bytes_billed "
+                        + "(\(Format.bytes(cap))), the cap on each job, so BigQuery would fail \(over.count == 1 ? "that job" : "those jobs")")
+            }
         }
-        if let budget = manifest.cost.dailyBudget, estimate.spentToday + estimate.dollars > budget {
+        if let budget = manifest.cost.dailyBudget, Self.microdollars(estimate.spentToday + estimate.dollars) > Self.microdollars(budget) {
+            let left = max(budget - estimate.spentToday, 0)
             throw CostRefusal(
                 pipeline: pipeline.name, estimate: estimate,
-                reason: "\(Format.dollars(estimate.spentToday)) spent today plus its estimate of \(Format.dollars(estimate.dollars)) is over cost.daily_budget (\(Format.dollars(budget)))")
+                reason: "its estimate of \(Format.dollars(estimate.dollars)) is over what is left of cost.daily_budget today: "
+                    + "\(Format.dollars(left)) of \(Format.dollars(budget)), \(Format.dollars(estimate.spentToday)) spent so far")
         }
         return estimate
+    }
+
+    /// Dollars rounded to the millionth, so that sums of spend compare with the budget without
+    /// floating-point noise.
+    private static func microdollars(_ dollars: Double) -> Int64 {
+        guard dollars.isFinite else { return dollars > 0 ? Int64.max : Int64.min }
+        return Int64(max(min((dollars * 1_000_000).rounded(), 9.2e18), -9.2e18))
     }
 }

@@ -30,7 +30,7 @@ public enum FreshnessReader {
     /// One figure: the `loaded_at` column's newest value, or the table's last modification.
     public static func reading(_ request: FreshnessRequest, from warehouse: any Warehouse) async -> FreshnessReading {
         do {
-            let facts = try await warehouse.freshness(of: request.table, loadedAt: request.source.column)
+            let facts = try await warehouse.freshness(of: request.table, loadedAt: request.source.column, context: nil)
             return FreshnessReading(exists: facts.exists, newest: request.source.column == nil ? facts.lastModified : facts.newestLoadedAt)
         } catch let error as WarehouseError {
             return .unavailable(error.description)

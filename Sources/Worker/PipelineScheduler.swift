@@ -62,7 +62,7 @@ public struct PipelineScheduler: Sendable {
     private func announce(_ refusal: CostRefusal) async {
         let manifest = runner.manifest
         let channel = manifest.channel(for: refusal.pipeline)
-        let message = RunMessages.costRefused(pipeline: refusal.pipeline, reason: refusal.reason, models: refusal.estimate.models)
+        let message = RunMessages.costRefused(pipeline: refusal.pipeline, reason: refusal.reason, jobs: refusal.estimate.jobs)
         let now = runner.clock.now
         do {
             _ = try await runner.state.write { try $0.enqueue(channel: channel, action: .post(threadOf: nil), message: message, at: now) }

@@ -81,16 +81,19 @@ struct StepRunner: Sendable {
         do {
             var counts: (table: String, counts: [DayCount])?
             let outcome: CheckOutcome
+            let stats: JobStats
             switch check.kind {
             case .freshness:
                 guard let rule = FreshnessRule(check, pipeline: pipeline.name) else { throw WarehouseError("not a freshness check") }
-                let facts = try await warehouse.freshness(of: rule.table, loadedAt: rule.source.column)
+                let facts = try await warehouse.freshness(of: rule.table, loadedAt: rule.source.column, context: context)
                 let newest = rule.source.column == nil ? facts.lastModified : facts.newestLoadedAt
                 outcome = FreshnessEvaluator.evaluate(rule: rule, newest: newest, now: clock.now)
+                stats = facts.stats
             case let .volume(table, settings):
-                let (verdict, recorded) = try await volumeVerdict(table: table, settings: settings)
+                let (verdict, recorded, billed) = try await volumeVerdict(table: table, settings: settings, context: context)
                 counts = recorded
                 outcome = FreshnessEvaluator.volumeOutcome(verdict: verdict, check: check)
+                stats = billed
             default:
                 guard let sql = CheckSQL.failingRowsQuery(for: check, dialect: warehouse.dialect) else {
                     throw WarehouseError("check \(check.name) has no SQL form")
@@ -98,8 +101,9 @@ struct StepRunner: Sendable {
                 let result = try await warehouse.query(sql, limit: 5, context: context)
                 outcome = CheckSQL.outcome(
                     for: check, failingRows: result.totalRows, columns: result.columns, rows: result.rows, sql: sql)
+                stats = result.stats
             }
-            return result(of: check, outcome: outcome, counts: counts)
+            return result(of: check, outcome: outcome, counts: counts, stats: stats)
         } catch {
             let message = "check \(check.name) could not run: \(error)"
             return StepResult(
@@ -129,7 +133,9 @@ struct StepRunner: Sendable {
         return StepResult(state: .failed, error: message, checkStatus: .fail, observation: observation)
     }
 
-    private func result(of check: Check, outcome: CheckOutcome, counts: (table: String, counts: [DayCount])?) -> StepResult {
+    private func result(
+        of check: Check, outcome: CheckOutcome, counts: (table: String, counts: [DayCount])?, stats: JobStats
+    ) -> StepResult {
         let failing: AlertSeverity? = switch outcome.status {
         case .pass: nil
         case .warn: .warning
@@ -141,26 +147,28 @@ struct StepRunner: Sendable {
             sql: outcome.sql, sample: outcome.sample, runID: runID)
         let failed = outcome.status == .fail
         return StepResult(
-            state: failed ? .failed : .succeeded, rows: outcome.failingRows, detail: failed ? nil : outcome.summary,
+            state: failed ? .failed : .succeeded, rows: outcome.failingRows, stats: stats, detail: failed ? nil : outcome.summary,
             error: failed ? outcome.summary : nil, checkStatus: outcome.status, observation: observation, dailyCounts: counts)
     }
 
     /// Daily counts come from the warehouse (by the date column, the table's partition column, or
     /// the total once a day) and are merged into the recorded history, which `VolumeJudgement` judges.
+    /// Also returns what counting them billed.
     private func volumeVerdict(
-        table: TableName, settings: VolumeSettings
-    ) async throws -> (VolumeVerdict, (table: String, counts: [DayCount])) {
+        table: TableName, settings: VolumeSettings, context: JobContext
+    ) async throws -> (VolumeVerdict, (table: String, counts: [DayCount]), JobStats) {
         let judgement = VolumeJudgement(check: settings, table: table, in: pipeline)
         let today = Days.string(clock.now, in: manifest.timeZone)
         let since = judgement.historyStart(today: today)
-        let fresh = try await warehouse.rowsPerDay(of: table, column: judgement.basis.column, since: since)
+        let counted = try await warehouse.rowsPerDay(of: table, column: judgement.basis.column, since: since, context: context)
+        let fresh = counted.days
         let recorded = try await state.read { try $0.dailyCounts(table: table.description, since: since) }
         var merged = Dictionary(recorded.map { ($0.day, $0.rows) }, uniquingKeysWith: { _, new in new })
         for count in fresh { merged[count.day] = count.rows }
         let history = merged.map { DayCount(day: $0.key, rows: $0.value) }.sorted { $0.day < $1.day }
         let verdict = judgement.verdict(today: today, history: history)
             ?? .insufficientHistory(points: 0, needed: VolumeAnomalyDetector.minimumPoints)
-        return (verdict, (table.description, fresh))
+        return (verdict, (table.description, fresh), counted.stats)
     }
 
     private func observation(_ stepID: String, table: TableName, failure: String?) -> AlertObservation {

@@ -64,7 +64,7 @@ struct AskCostTests: AskSuite {
         }
     }
 
-    @Test func costEstimateDryRunsEveryModelAndSaysItIsAnEstimateOnSQLite() async throws {
+    @Test func costEstimateListsEveryBilledJobAndSaysItIsAnEstimateOnSQLite() async throws {
         try await FakeSlackWebAPI.run { slack in
             let harness = try AskHarness(slack: slack)
             let workTask = Task { await harness.work.run() }
@@ -72,30 +72,39 @@ struct AskCostTests: AskSuite {
             try await harness.runShop()
             let shop = try #require(harness.manifest.pipeline(named: "shop"))
 
+            // What each billed job would process, asked of the warehouse one by one.
+            let jobs = PlannedJobs.of(shop, dialect: .sqlite)
+            #expect(jobs.filter { $0.kind == .model }.count == 8 && jobs.filter { $0.kind == .check }.count == 12)
+            #expect(jobs.filter { $0.kind == .merge }.map(\.name) == ["raw.orders"])
             var expected: Int64 = 0
-            var perModel: [TableName: Int64] = [:]
-            for model in shop.models {
-                let processed = try await harness.warehouse.estimateBytes(of: model)
-                let billed = CostModel.billedEstimate(bytesProcessed: processed, referencedTables: Set(model.dependencies).count)
-                perModel[model.name] = billed
+            var perJob: [String: Int64] = [:]
+            for job in jobs {
+                let processed = try await harness.warehouse.estimateBytes(of: job.query)
+                let billed = CostModel.billedEstimate(bytesProcessed: processed, referencedTables: job.query.referencedTables)
+                perJob[job.name] = billed
                 expected += billed
             }
-            #expect(expected > 0)
+            #expect(expected > 21 * CostModel.minimumBytesPerTable)
 
             let reply = try await harness.ask("cost shop --estimate", slack: slack)
             #expect(reply.error == nil)
             #expect(reply.responseType == "ephemeral")
             let dollars = CostModel.dollars(bytes: expected, pricePerTiB: 6.25)
-            #expect(reply.content.contains("≈ *\(Format.bytes(expected))* billed · *\(Format.dollars(dollars))* for the 8 models"))
-            for (model, billed) in perModel {
-                let line = try #require(reply.lines.first { $0.hasPrefix("`\(model)` ·") })
+            #expect(reply.content.contains(
+                "≈ *\(Format.bytes(expected))* billed · *\(Format.dollars(dollars))* for the 21 jobs of the next run of `shop` (8 models, 1 merge, 12 checks)"),
+                "\(reply.content)")
+            for (name, billed) in perJob {
+                let line = try #require(reply.lines.first { $0.hasPrefix("`\(name)` ·") })
                 #expect(line.contains(Format.bytes(billed) + " billed"), "\(line)")
             }
+            #expect(reply.lines.contains { $0.hasPrefix("`raw.orders` · merge · reads 2 tables") })
+            #expect(reply.lines.contains { $0.hasPrefix("`negative_totals` · check · reads 1 table") })
             let cap = try #require(harness.manifest.cost.maximumBytesBilled)
-            #expect(reply.content.contains("Every model fits under the \(Format.bytes(cap)) cap per job"))
+            #expect(reply.content.contains("Every job fits under the \(Format.bytes(cap)) cap per job"))
             #expect(reply.content.contains("Daily budget $5.00: this run uses"))
             #expect(reply.content.contains("12 runs/day ≈ \(Format.dollars(12 * dollars))/day"))
             #expect(reply.content.contains("SQLite warehouse: these are estimates from the referenced tables' sizes at BigQuery's price"))
+            #expect(reply.content.contains("at least 10 MiB per table a query reads, and per query"))
             #expect(reply.text.contains("estimated from table sizes; SQLite bills nothing"))
         }
     }
@@ -166,30 +175,37 @@ struct AskCostTests: AskSuite {
 
     @Test func costEstimateReportAppliesTheFloorTheCapAndTheBudget() throws {
         let estimates = [
-            CostEstimateReport.ModelEstimate(model: TableName(dataset: "m", table: "a"), referencedTables: 2, bytesProcessed: Self.mib),
-            CostEstimateReport.ModelEstimate(model: TableName(dataset: "m", table: "b"), referencedTables: 1, bytesProcessed: 60 * Self.gib),
-            CostEstimateReport.ModelEstimate(model: TableName(dataset: "m", table: "c"), referencedTables: 1, bytesProcessed: nil, problem: "no access"),
+            JobEstimate(kind: .model, name: "m.a", stepID: "model:m.a", referencedTables: 2, bytesProcessed: Self.mib),
+            JobEstimate(kind: .model, name: "m.b", stepID: "model:m.b", referencedTables: 1, bytesProcessed: 60 * Self.gib),
+            JobEstimate(kind: .model, name: "m.c", stepID: "model:m.c", referencedTables: 1, bytesProcessed: nil, problem: "no access"),
+            JobEstimate(kind: .merge, name: "raw.o", stepID: "load:raw.o", referencedTables: 2, bytesProcessed: 30 * Self.mib),
+            JobEstimate(kind: .check, name: "volume_o", stepID: "check:volume_o", referencedTables: 1, bytesProcessed: 0),
         ]
         let report = CostEstimateReport(
-            pipeline: "p", models: estimates, pricePerTiB: 6.25, maximumBytesBilled: 50 * Self.gib, dailyBudget: 5,
+            pipeline: "p", jobs: estimates, pricePerTiB: 6.25, maximumBytesBilled: 50 * Self.gib, dailyBudget: 5,
             runsPerDay: 12, fromTableSizes: false)
-        #expect(estimates.map(\.bytesBilled) == [20 * Self.mib, 60 * Self.gib, 0])
-        #expect(estimates.map(\.raisedToMinimum) == [true, false, false])
-        #expect(report.bytesBilled == 20 * Self.mib + 60 * Self.gib)
-        #expect(report.dollars == CostModel.dollars(bytes: 20 * Self.mib + 60 * Self.gib, pricePerTiB: 6.25))
+        #expect(estimates.map(\.bytesBilled) == [20 * Self.mib, 60 * Self.gib, 10 * Self.mib, 30 * Self.mib, 10 * Self.mib])
+        #expect(estimates.map(\.raisedToMinimum) == [true, false, false, false, true])
+        let total = 70 * Self.mib + 60 * Self.gib
+        #expect(report.bytesBilled == total)
+        #expect(report.dollars == CostModel.dollars(bytes: total, pricePerTiB: 6.25))
         #expect(report.dailyDollars == 12 * report.dollars)
-        #expect(report.overMaximum.map(\.model.table) == ["b"])
-        #expect(report.unestimated.map(\.model.table) == ["c"])
+        #expect(report.overMaximum.map(\.name) == ["m.b"])
+        #expect(report.unestimated.map(\.name) == ["m.c"])
+        #expect(report.kindCounts.map(\.kind) == [.model, .merge, .check] && report.kindCounts.map(\.count) == [3, 1, 1])
         #expect(report.runShareOfBudget == report.dollars / 5)
         #expect(report.dailyShareOfBudget == 12 * report.dollars / 5)
 
         let message = CostMessages.estimate(report)
         #expect(try blockKitProblems(message).isEmpty)
         let content = AskReply.text(of: message.blocks)
-        #expect(content.contains("(1 could not be estimated and count as 0)"))
-        #expect(content.contains(":no_entry: 1 model would exceed the 50 GiB cap per job (`cost.maximum_bytes_billed`) and be refused: `m.b`"))
-        #expect(content.contains("`m.a` · reads 2 tables · 1 MiB processed → 20 MiB billed (minimum)"))
-        #expect(content.contains(":grey_question: `m.c` · could not estimate: no access"))
+        #expect(content.contains("for the 5 jobs of the next run of `p` (3 models, 1 merge, 1 check)"))
+        #expect(content.contains("(1 could not be estimated and count at BigQuery's minimum)"))
+        #expect(content.contains(":no_entry: 1 job would exceed the 50 GiB cap per job (`cost.maximum_bytes_billed`) and be refused: `m.b`"))
+        #expect(content.contains("`m.a` · model · reads 2 tables · 1 MiB processed → 20 MiB billed (minimum)"))
+        #expect(content.contains(":grey_question: `m.c` · model · could not estimate: no access · counts as 10 MiB"))
+        #expect(content.contains("`raw.o` · merge · reads 2 tables · 30 MiB processed · 30 MiB billed"))
+        #expect(content.contains("`volume_o` · check · reads 1 table · 0 B processed → 10 MiB billed (minimum)"))
         #expect(content.contains("From BigQuery dry runs"))
     }
 

@@ -19,7 +19,7 @@ struct AskFreshnessTests: AskSuite {
             let shop = try #require(harness.manifest.pipeline(named: "shop"))
 
             // One table with a freshness check: its age from the loaded_at column, and both thresholds.
-            let facts = try await harness.warehouse.freshness(of: Self.ordersTable, loadedAt: "updated_at")
+            let facts = try await harness.warehouse.freshness(of: Self.ordersTable, loadedAt: "updated_at", context: nil)
             let newest = try #require(facts.newestLoadedAt)
             let finished = try #require(run.finishedAt)
             for advance: TimeInterval in [0, 7 * 3600] {
@@ -53,7 +53,7 @@ struct AskFreshnessTests: AskSuite {
                     let lines = reply.lines.filter { $0.contains("`\(table)` ·") }
                     #expect(lines.count == 1, "\(table) in \(text)")
                     guard let line = lines.first, table != Self.ordersTable else { continue }
-                    let metadata = try await harness.warehouse.freshness(of: table, loadedAt: nil)
+                    let metadata = try await harness.warehouse.freshness(of: table, loadedAt: nil, context: nil)
                     let modified = try #require(metadata.lastModified)
                     let age = harness.clock.now.timeIntervalSince(modified)
                     #expect(line.hasPrefix(":white_circle:"), "\(line)")

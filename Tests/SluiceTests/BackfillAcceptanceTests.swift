@@ -27,11 +27,13 @@ struct BackfillAcceptanceTests: BackfillSuite {
             let pipeline = try #require(harness.manifest.pipeline(named: "shop"))
             var perDay: Int64 = 0
             var perModel: [String: Int64] = [:]
-            for model in BackfillScope(pipeline: pipeline).rebuiltModels {
-                let processed = try await harness.warehouse.estimateBytes(of: model)
-                perModel[model.name.description] = CostModel.billedEstimate(bytesProcessed: processed, referencedTables: model.dependencies.count)
-                perDay += perModel[model.name.description] ?? 0
+            for job in PlannedJobs.of(pipeline, dialect: .sqlite, backfill: true) {
+                let processed = try await harness.warehouse.estimateBytes(of: job.query)
+                let billed = CostModel.billedEstimate(bytesProcessed: processed, referencedTables: job.query.referencedTables)
+                if job.kind == .model { perModel[job.name] = billed }
+                perDay += billed
             }
+            #expect(perModel.count == 5)
             let bytes = perDay * 10
             #expect(bytes > 0)
             #expect(preview["response_type"]?.string == "ephemeral")

@@ -26,17 +26,41 @@ struct BackfillMessageTests {
         #expect(scope.keptDetail(stepID: "load:raw.orders", kind: .load) == nil)
         #expect(scope.keptDetail(stepID: "load:raw.products", kind: .load)?.contains("not partitioned") == true)
 
+        // A day's billed jobs: the five rebuilt models and the checks that query; partition loads are free.
+        let planned = PlannedJobs.of(pipeline, dialect: .bigquery, backfill: true)
+        #expect(planned.filter { $0.kind == .model }.map(\.name) == scope.rebuiltModels.map(\.name.description))
+        #expect(planned.filter { $0.kind == .merge }.isEmpty, "a backfill loads partitions, it does not merge")
+        let checks = planned.filter { $0.kind == .check }
+        #expect(checks.count == 9 && checks.allSatisfy { job in scope.checks.contains { $0.name == job.name } })
+        #expect(checks.first?.query == .newestValue(of: try #require(TableName("raw.orders")), column: "updated_at"))
+
         let gib: Int64 = 1 << 30
-        let bytes = Dictionary(uniqueKeysWithValues: scope.rebuiltModels.map { ($0.name, gib) })
+        let mib: Int64 = 1 << 20
+        let jobs = planned.map { job in
+            JobEstimate(job, bytesProcessed: job.kind == .model ? gib : 0, problem: nil)
+        }
+        let perDay = 5 * gib + JobEstimate.totalBytes(jobs.filter { $0.kind == .check })
         let plan = BackfillPlan(
             pipeline: pipeline, days: try #require(Days.range(from: "2026-03-01", to: "2026-03-10")), resuming: nil,
-            processedBytes: bytes, cost: CostConfig(pricePerTiB: 6.25, dailyBudget: 5), simulated: true)
-        #expect(plan.estimatedBytes == 5 * gib * 10)
-        #expect(abs(plan.estimatedDollars - 50.0 / 1024 * 6.25) < 1e-9)
+            jobs: jobs, cost: CostConfig(pricePerTiB: 6.25, dailyBudget: 5), simulated: true)
+        #expect(plan.bytesPerDay(of: .model) == 5 * gib)
+        #expect(plan.bytesPerDay(of: .check) == (10 + 10 + 5 * 10 + 2 * 20) * mib, "10 MiB per query and per table read")
+        #expect(plan.estimatedBytes == perDay * 10)
+        #expect(abs(plan.estimatedDollars - CostModel.dollars(bytes: perDay * 10, pricePerTiB: 6.25)) < 1e-9)
         #expect(abs((plan.budgetShare ?? 0) - plan.estimatedDollars / 5) < 1e-12)
+        #expect(plan.estimateError == nil)
         let text = try Self.json(BackfillMessages.preview(plan))
-        #expect(text.contains("50 GiB billed ≈ $0.31 · 6% of the $5.00 daily budget"))
+        #expect(text.contains("\(Format.bytes(perDay * 10)) billed ≈ \(Format.dollars(plan.estimatedDollars)) · 6% of the $5.00 daily budget"))
         #expect(text.contains("`mart.daily_sales` (1 GiB/day)"))
+        #expect(text.contains("*Checks run each day:* 9 (9 querying, 110 MiB/day)"))
+
+        var unknown = jobs
+        unknown[0].bytesProcessed = nil
+        unknown[0].problem = "no access"
+        let guessed = BackfillPlan(
+            pipeline: pipeline, days: ["2026-03-01"], resuming: nil, jobs: unknown, cost: CostConfig(), simulated: false)
+        #expect(guessed.estimateError == "1 of \(jobs.count) jobs could not be estimated and count at BigQuery's minimum: `staging.stg_orders`: no access")
+        #expect(try Self.json(BackfillMessages.preview(guessed)).contains(":warning: 1 of"))
     }
 
     @Test func progressBarsDayRangesAndETAs() throws {

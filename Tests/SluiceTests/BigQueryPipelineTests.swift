@@ -100,14 +100,16 @@ struct BigQueryPipelineTests {
         let runJobs = fake.jobs.filter { $0.labels["sluice_run"] != nil }
         #expect(runJobs.allSatisfy { $0.labels["sluice_pipeline"] == "shop" && $0.labels["sluice_run"] == String(first.id) && $0.labels.count == 3 })
         #expect(Set(runJobs.compactMap { $0.labels["sluice_step"] }).isSuperset(of: ["model_mart_daily_sales", "load_raw_orders", "check_negative_totals"]))
-        let outside = fake.jobs.filter { $0.labels["sluice_run"] == nil }.compactMap { $0.labels["sluice_step"] }
-        #expect(outside.sorted() == ["freshness_raw_orders", "volume_raw_orders"], "metadata reads belong to no run")
-        #expect(fake.jobs.contains { $0.labels["sluice_step"] == "volume_raw_orders" && $0.sql?.contains("INFORMATION_SCHEMA.PARTITIONS") == true })
+        #expect(runJobs.count == fake.jobs.count, "the checks' freshness and volume queries belong to the run too")
+        #expect(fake.jobs.contains { $0.labels["sluice_step"] == "check_volume_orders" && $0.sql?.contains("INFORMATION_SCHEMA.PARTITIONS") == true })
+        #expect(fake.jobs.contains { $0.labels["sluice_step"] == "check_freshness_orders" && $0.sql?.hasPrefix("SELECT MAX(`updated_at`)") == true })
         let billed = Dictionary(steps.map { ($0.stepID, $0.bytesBilled) }, uniquingKeysWith: { first, _ in first })
         let minimum: Int64 = 10 * 1_048_576
         #expect(billed["model:mart.daily_sales"] == minimum)
         #expect(billed["load:raw.orders"] == minimum, "the MERGE is billed, the load is not")
         #expect(billed["load:raw.customers"] == 0)
+        #expect(billed["check:freshness_orders"] == minimum && billed["check:volume_orders"] == minimum, "metadata queries are billed")
+        #expect(billed["check:not_null_stg_orders_order_id"] == minimum)
 
         return ordersPerDay(staged)
     }

@@ -79,7 +79,7 @@ struct ButtonActionTests {
         let run = RunRecord(id: 41, pipeline: "shop", state: .failed, trigger: .manual, requestedBy: "t", createdAt: now)
         let failed = StepRecord(runID: 41, stepID: "load:raw.orders", kind: .load, dependsOn: [], state: .failed, error: "boom")
         #expect(ConsoleRenderer.buttons(RunMessages.result(run, steps: [failed], owners: [])).map(\.action) == [.rerun(runID: 41)])
-        let refused = RunMessages.costRefused(pipeline: "shop", reason: "too dear", models: [])
+        let refused = RunMessages.costRefused(pipeline: "shop", reason: "too dear", jobs: [])
         #expect(ConsoleRenderer.buttons(refused).map(\.action) == [.confirmCost(pipeline: "shop")])
 
         let backfill = BackfillRecord(

@@ -19,19 +19,27 @@ struct CostModelTests {
     }
 
     static let billedCases: [(Int64, Int, Int64)] = [
-        (Int64(0), 0, Int64(0)),
+        (Int64(0), 0, Int64(10_485_760)),
         (0, 1, 10_485_760),
         (5_000, 3, 31_457_280),
-        (50_000_000, 2, 50_000_000),
+        (50_000_000, 2, 50_331_648),
         (20_971_520, 2, 20_971_520),
-        (123, 0, 123),
-        (-5, 0, 0),
+        (20_971_521, 2, 22_020_096),
+        (123, 0, 10_485_760),
+        (-5, 0, 10_485_760),
         (0, Int.max, Int64.max),
+        (Int64.max, 1, Int64.max),
     ]
 
-    @Test("billed estimate applies 10 MiB per referenced table", arguments: billedCases)
+    @Test("billed estimate: rounded up to the MiB, at least 10 MiB per referenced table and per query", arguments: billedCases)
     func billed(_ bytes: Int64, _ tables: Int, _ expected: Int64) {
         #expect(CostModel.billedEstimate(bytesProcessed: bytes, referencedTables: tables) == expected)
+    }
+
+    @Test("sums saturate instead of overflowing")
+    func totals() {
+        #expect(CostModel.total([1, 2, -3]) == 3)
+        #expect(CostModel.total([Int64.max, 1]) == Int64.max)
     }
 
     @Test("the minimum is 10 MiB")

@@ -75,7 +75,7 @@ struct LoadRuleModelTests {
 
     /// The rows of `raw.sales` (of some days), by id.
     static func table(_ warehouse: any Warehouse, days: [String]? = nil) async throws -> [[String?]] {
-        guard try await warehouse.freshness(of: TableName(dataset: "raw", table: "sales"), loadedAt: nil).exists else { return [] }
+        guard try await warehouse.freshness(of: TableName(dataset: "raw", table: "sales"), loadedAt: nil, context: nil).exists else { return [] }
         let filter = days.map { " where sale_date in (\($0.map { "'\($0)'" }.joined(separator: ", ")))" } ?? ""
         let result = try await warehouse.query(
             "select id, sale_date, amount, updated_at from raw.sales\(filter) order by id", limit: 100_000,

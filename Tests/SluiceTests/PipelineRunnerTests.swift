@@ -314,15 +314,15 @@ final class RecordingWarehouse: Warehouse {
         try await inner.query(sql, limit: limit, context: context)
     }
 
-    func freshness(of table: TableName, loadedAt column: String?) async throws -> TableFreshness {
-        try await inner.freshness(of: table, loadedAt: column)
+    func freshness(of table: TableName, loadedAt column: String?, context: JobContext?) async throws -> TableFreshness {
+        try await inner.freshness(of: table, loadedAt: column, context: context)
     }
 
-    func rowsPerDay(of table: TableName, column: String?, since: String?) async throws -> [DayCount] {
-        try await inner.rowsPerDay(of: table, column: column, since: since)
+    func rowsPerDay(of table: TableName, column: String?, since: String?, context: JobContext?) async throws -> DailyRowCounts {
+        try await inner.rowsPerDay(of: table, column: column, since: since, context: context)
     }
 
-    func estimateBytes(of model: Model) async throws -> Int64 { try await inner.estimateBytes(of: model) }
+    func estimateBytes(of query: PlannedQuery) async throws -> Int64 { try await inner.estimateBytes(of: query) }
 
     func columns(of table: TableName) async throws -> [String]? { try await inner.columns(of: table) }
 

@@ -118,7 +118,7 @@ struct SQLiteWarehouseLoadTests: SQLiteWarehouseSuite {
                 warehouse, (1...50).map { order($0, "placed", Double($0), "2024-05-01") },
                 write: .merge(key: ["order_id"]), partitionBy: "order_date")
             let before = try await dump(warehouse, orders)
-            let freshness = try await warehouse.freshness(of: orders, loadedAt: nil)
+            let freshness = try await warehouse.freshness(of: orders, loadedAt: nil, context: nil)
             let wider = orderColumns + [Column(name: "coupon", type: .string)]
             let replacement = (101...200).map { order($0, "cancelled", 0, "2024-05-01") + [.string("X")] }
             for write in [WriteMode.truncate, .append, .merge(key: ["order_id"])] {
@@ -129,7 +129,7 @@ struct SQLiteWarehouseLoadTests: SQLiteWarehouseSuite {
             }
             let columns = try await warehouse.query("select * from raw.orders", limit: 0, context: context).columns
             #expect(columns == ["order_id", "status", "total", "order_date"])
-            #expect(try await warehouse.freshness(of: orders, loadedAt: nil) == freshness)
+            #expect(try await warehouse.freshness(of: orders, loadedAt: nil, context: nil) == freshness)
         }
     }
 
@@ -139,7 +139,7 @@ struct SQLiteWarehouseLoadTests: SQLiteWarehouseSuite {
                 try await load(warehouse, [order(1, "placed", 10, "2024-05-01"), [.integer(2)]], write: .truncate)
             }
             #expect(error?.message.contains("row 2") == true)
-            let facts = try await warehouse.freshness(of: orders, loadedAt: nil)
+            let facts = try await warehouse.freshness(of: orders, loadedAt: nil, context: nil)
             #expect(facts.exists == false)
         }
     }

@@ -106,7 +106,7 @@ struct SQLiteWarehouseModelTests: SQLiteWarehouseSuite {
             #expect(try await rows(warehouse, "select * from staging.order_status order by order_id") == [
                 ["1", "placed"], ["2", "shipped"], ["3", "placed"],
             ])
-            #expect(try await warehouse.freshness(of: incremental.name, loadedAt: nil).rowCount == 3)
+            #expect(try await warehouse.freshness(of: incremental.name, loadedAt: nil, context: nil).rowCount == 3)
         }
     }
 

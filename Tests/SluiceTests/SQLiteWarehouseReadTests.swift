@@ -31,22 +31,22 @@ struct SQLiteWarehouseReadTests: SQLiteWarehouseSuite {
                 [[.integer(1), .timestamp("2024-05-01 10:00:00")], [.integer(2), .timestamp("2024-05-02T11:30:00Z")],
                  [.integer(3), .null]],
                 into: events, columns: columns, write: .truncate)
-            let facts = try await warehouse.freshness(of: events, loadedAt: "loaded_at")
+            let facts = try await warehouse.freshness(of: events, loadedAt: "loaded_at", context: nil)
             #expect(facts == TableFreshness(
                 exists: true, newestLoadedAt: Date(timeIntervalSince1970: 1_714_649_400),
                 lastModified: Date(timeIntervalSince1970: 1_714_650_000), rowCount: 3))
 
             clock.advance(by: 90)
             try await load(warehouse, [[.integer(4), .timestamp("2024-05-02")]], into: events, columns: columns, write: .append)
-            let later = try await warehouse.freshness(of: events, loadedAt: nil)
+            let later = try await warehouse.freshness(of: events, loadedAt: nil, context: nil)
             #expect(later.lastModified == Date(timeIntervalSince1970: 1_714_650_090))
             #expect(later.rowCount == 4)
             #expect(later.newestLoadedAt == nil)
 
-            #expect(try await warehouse.freshness(of: TableName(dataset: "raw", table: "missing"), loadedAt: "x").exists == false)
-            #expect(try await warehouse.freshness(of: TableName(dataset: "nowhere", table: "t"), loadedAt: nil).exists == false)
+            #expect(try await warehouse.freshness(of: TableName(dataset: "raw", table: "missing"), loadedAt: "x", context: nil).exists == false)
+            #expect(try await warehouse.freshness(of: TableName(dataset: "nowhere", table: "t"), loadedAt: nil, context: nil).exists == false)
             await #expect(throws: WarehouseError.self) {
-                try await warehouse.freshness(of: events, loadedAt: "no_such_column")
+                try await warehouse.freshness(of: events, loadedAt: "no_such_column", context: nil)
             }
         }
     }
@@ -59,13 +59,13 @@ struct SQLiteWarehouseReadTests: SQLiteWarehouseSuite {
                 order(3, "placed", 1, "2024-04-30"), order(4, "placed", 1, "2024-05-01"),
             ]
             try await load(warehouse, rows, write: .truncate)
-            let counts = try await warehouse.rowsPerDay(of: orders, column: "order_date", since: "2024-04-30")
+            let counts = try await warehouse.rowsPerDay(of: orders, column: "order_date", since: "2024-04-30", context: nil).days
             #expect(counts == [DayCount(day: "2024-04-30", rows: 2), DayCount(day: "2024-05-01", rows: 1)])
-            let all = try await warehouse.rowsPerDay(of: orders, column: "order_date", since: nil)
+            let all = try await warehouse.rowsPerDay(of: orders, column: "order_date", since: nil, context: nil).days
             #expect(all.map(\.rows) == [1, 2, 1])
-            #expect(try await warehouse.rowsPerDay(of: orders, column: nil, since: nil) == [DayCount(day: "2024-05-02", rows: 4)])
+            #expect(try await warehouse.rowsPerDay(of: orders, column: nil, since: nil, context: nil).days == [DayCount(day: "2024-05-02", rows: 4)])
             await #expect(throws: WarehouseError.self) {
-                try await warehouse.rowsPerDay(of: TableName(dataset: "raw", table: "missing"), column: nil, since: nil)
+                try await warehouse.rowsPerDay(of: TableName(dataset: "raw", table: "missing"), column: nil, since: nil, context: nil).days
             }
         }
     }
@@ -80,6 +80,13 @@ struct SQLiteWarehouseReadTests: SQLiteWarehouseSuite {
                 "mart.sized_summary", "select count(*) from raw.sized join raw.missing using (id)", .table,
                 reads: ["raw.sized", "raw.sized", "raw.missing"])
             #expect(try await warehouse.estimateBytes(of: reading) == 40 * 13)
+            // A check's query reads its tables whole, a freshness or volume query one column, a MERGE its target.
+            let missing = TableName(dataset: "raw", table: "missing")
+            #expect(try await warehouse.estimateBytes(of: .failingRows(sql: "select 1", reads: [table, missing])) == 40 * 13)
+            #expect(try await warehouse.estimateBytes(of: .newestValue(of: table, column: "CODE")) == 40 * 5)
+            #expect(try await warehouse.estimateBytes(of: .rowsPerDay(of: table, column: "id")) == 40 * 8)
+            #expect(try await warehouse.estimateBytes(of: .merge(into: table)) == 40 * 13)
+            #expect(try await warehouse.estimateBytes(of: .merge(into: missing)) == 0, "not built yet")
         }
     }
 }

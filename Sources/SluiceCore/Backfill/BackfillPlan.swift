@@ -1,22 +1,8 @@
 import Foundation
 
-/// A model's estimated bytes for one day of a backfill.
-public struct ModelEstimate: Sendable, Equatable {
-    /// The model.
-    public var model: TableName
-    /// Bytes one rebuild would be billed (BigQuery's minimum per referenced table included).
-    public var bytesPerDay: Int64
-
-    /// Creates a model estimate.
-    public init(model: TableName, bytesPerDay: Int64) {
-        self.model = model
-        self.bytesPerDay = bytesPerDay
-    }
-}
-
 /// The preview of a backfill: which days run, what is replaced and rebuilt, and what it will cost
-/// (the models' per-run estimates × the days left, priced at `cost.price_per_tib`), with the share
-/// of `cost.daily_budget` that uses.
+/// (one day's billed jobs — rebuilt models and checks — × the days left, priced at
+/// `cost.price_per_tib`), with the share of `cost.daily_budget` that uses.
 public struct BackfillPlan: Sendable, Equatable {
     /// Pipeline name.
     public var pipeline: String
@@ -28,10 +14,9 @@ public struct BackfillPlan: Sendable, Equatable {
     public var resuming: BackfillRecord?
     /// Loads replaced, models rebuilt, checks run.
     public var scope: BackfillScope
-    /// Per-model estimates, in run order (empty when the estimate failed).
-    public var estimates: [ModelEstimate]
-    /// Why there is no estimate, when the warehouse could not give one.
-    public var estimateError: String?
+    /// What one day's billed jobs (the rebuilt models and the checks that query, see `PlannedJobs`)
+    /// are estimated to bill, in run order.
+    public var jobs: [JobEstimate]
     /// Estimated bytes billed for the whole backfill.
     public var estimatedBytes: Int64
     /// Estimated dollars for the whole backfill.
@@ -43,33 +28,20 @@ public struct BackfillPlan: Sendable, Equatable {
     /// True when the warehouse bills nothing (SQLite): the figures are what BigQuery would bill.
     public var simulated: Bool
 
-    /// Builds the plan. `processedBytes` holds each rebuilt model's estimated bytes for one run
-    /// (`Warehouse.estimateBytes`); a view costs nothing to rebuild.
+    /// Builds the plan from the estimates of one day's billed jobs (`PlannedJobs.of(_:dialect:backfill:)`),
+    /// each billed once per day left.
     public init(
-        pipeline: Pipeline, days: [String], resuming: BackfillRecord?, processedBytes: [TableName: Int64],
-        estimateError: String? = nil, cost: CostConfig, simulated: Bool
+        pipeline: Pipeline, days: [String], resuming: BackfillRecord?, jobs: [JobEstimate], cost: CostConfig, simulated: Bool
     ) {
-        let scope = BackfillScope(pipeline: pipeline)
         let remaining = resuming?.remainingDays ?? days
-        let estimates: [ModelEstimate] = estimateError != nil ? [] : scope.rebuiltModels.map { model in
-            let processed = processedBytes[model.name] ?? 0
-            let billed = model.materialized == .view
-                ? 0 : CostModel.billedEstimate(bytesProcessed: processed, referencedTables: model.dependencies.count)
-            return ModelEstimate(model: model.name, bytesPerDay: billed)
-        }
-        let perDay = estimates.reduce(Int64(0)) { sum, estimate in
-            let (added, overflow) = sum.addingReportingOverflow(estimate.bytesPerDay)
-            return overflow ? Int64.max : added
-        }
-        let (total, overflow) = perDay.multipliedReportingOverflow(by: Int64(remaining.count))
+        let (total, overflow) = JobEstimate.totalBytes(jobs).multipliedReportingOverflow(by: Int64(remaining.count))
         let bytes = overflow ? Int64.max : total
         self.pipeline = pipeline.name
         self.days = days
         self.remainingDays = remaining
         self.resuming = resuming
-        self.scope = scope
-        self.estimateError = estimateError
-        self.estimates = estimates
+        self.scope = BackfillScope(pipeline: pipeline)
+        self.jobs = jobs
         self.estimatedBytes = bytes
         self.estimatedDollars = CostModel.dollars(bytes: bytes, pricePerTiB: cost.pricePerTiB)
         self.pricePerTiB = cost.pricePerTiB
@@ -77,9 +49,23 @@ public struct BackfillPlan: Sendable, Equatable {
         self.simulated = simulated
     }
 
+    /// What one day's jobs of `kind` are estimated to bill.
+    public func bytesPerDay(of kind: JobEstimate.Kind) -> Int64 {
+        JobEstimate.totalBytes(jobs.filter { $0.kind == kind })
+    }
+
+    /// Why part of the estimate is a guess, when the warehouse could not estimate some jobs (they
+    /// count at BigQuery's minimum): how many, and the first reason.
+    public var estimateError: String? {
+        let unestimated = jobs.filter { $0.bytesProcessed == nil }
+        guard let first = unestimated.first else { return nil }
+        return "\(unestimated.count) of \(jobs.count) jobs could not be estimated and count at BigQuery's minimum: "
+            + "`\(first.name)`: \(first.problem ?? "no figure")"
+    }
+
     /// The share of the daily budget the estimate uses (0.25 = a quarter), when a budget is set.
     public var budgetShare: Double? {
-        guard let dailyBudget, dailyBudget > 0, estimateError == nil else { return nil }
+        guard let dailyBudget, dailyBudget > 0 else { return nil }
         return estimatedDollars / dailyBudget
     }
 }

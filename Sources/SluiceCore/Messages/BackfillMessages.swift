@@ -45,12 +45,15 @@ public enum BackfillMessages {
         if !scope.skippedLoads.isEmpty {
             what.append("*Not reloaded* (not partitioned): " + scope.skippedLoads.map { "`\($0.table)`" }.joined(separator: ", "))
         }
-        let perDay = Dictionary(plan.estimates.map { ($0.model, $0.bytesPerDay) }, uniquingKeysWith: { first, _ in first })
+        let perDay = Dictionary(
+            plan.jobs.filter { $0.kind == .model }.map { ($0.name, $0.bytesBilled) }, uniquingKeysWith: { first, _ in first })
         let models = scope.rebuiltModels.map { model in
-            "`\(model.name)`" + (perDay[model.name].map { " (\(Format.bytes($0))/day)" } ?? "")
+            "`\(model.name)`" + (perDay[model.name.description].map { " (\(Format.bytes($0))/day)" } ?? "")
         }
         what.append("*Models rebuilt* (\(models.count)): " + (models.isEmpty ? "none" : models.joined(separator: ", ")))
-        what.append("*Checks run each day:* \(scope.checks.count)")
+        let queried = plan.jobs.filter { $0.kind == .check }.count
+        what.append("*Checks run each day:* \(scope.checks.count)"
+            + (queried > 0 ? " (\(queried) querying, \(Format.bytes(plan.bytesPerDay(of: .check)))/day)" : ""))
         blocks.append(.section(text: what.joined(separator: "\n")))
         blocks.append(.section(text: costLine(plan)))
         blocks.append(.context([costNote(plan)]))
@@ -121,13 +124,13 @@ public enum BackfillMessages {
 
     /// `12 GiB billed ≈ $0.08 · 2% of the $5.00 daily budget`.
     private static func costLine(_ plan: BackfillPlan) -> String {
-        if let error = plan.estimateError { return "*Estimated cost:* unavailable (\(error))" }
         var line = "*Estimated cost:* \(Format.bytes(plan.estimatedBytes)) billed ≈ \(Format.dollars(plan.estimatedDollars))"
         if let share = plan.budgetShare, let budget = plan.dailyBudget {
             line += " · \(percentage(share)) of the \(Format.dollars(budget)) daily budget"
         } else {
             line += " · no daily budget set (`cost.daily_budget`)"
         }
+        if let error = plan.estimateError { line += "\n:warning: \(error)" }
         return line
     }
 
@@ -135,11 +138,11 @@ public enum BackfillMessages {
         let price = Format.dollars(plan.pricePerTiB)
         if plan.simulated {
             return "This is an estimate: the SQLite warehouse bills nothing, so these are the bytes BigQuery would bill "
-                + "to rebuild the same models from tables of this size, at \(price)/TiB. SQLite rebuilds each model whole, "
-                + "which includes the backfilled days."
+                + "to rebuild the same models and run the same checks on tables of this size, at \(price)/TiB. "
+                + "SQLite rebuilds each model whole, which includes the backfilled days."
         }
-        return "Estimated from BigQuery dry runs of each model, once per day, at \(price)/TiB "
-            + "(10 MiB minimum per table referenced)."
+        return "Estimated from BigQuery dry runs of each model and check, once per day, at \(price)/TiB "
+            + "(10 MiB minimum per table referenced and per query; partition loads are free)."
     }
 
     /// `12%`, `under 1%`, `0%`.

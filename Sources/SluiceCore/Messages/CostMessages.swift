@@ -2,12 +2,12 @@ import Foundation
 
 /// The replies to `/sluice cost [PIPELINE] [today|7d|30d]` (what recorded runs billed, per pipeline,
 /// per step kind and per model, and the month's projection) and `/sluice cost PIPELINE --estimate`
-/// (a dry run of the next run, per model).
+/// (a dry run of the next run, per billed job).
 public enum CostMessages {
     /// Blocks the per-pipeline lines may use (the rest of the message takes at most seven).
     static let pipelineBlocks = BlockLimits.messageBlocks - 7
-    /// Blocks the per-model lines of an estimate may use (the rest takes at most five).
-    static let modelBlocks = BlockLimits.messageBlocks - 5
+    /// Blocks the per-job lines of an estimate may use (the rest takes at most five).
+    static let jobBlocks = BlockLimits.messageBlocks - 5
 
     /// The reply to `cost`. `scope` is the pipeline asked about (nil: every pipeline). On the SQLite
     /// warehouse (`onSQLite`), `estimates` holds what a run of each pipeline would bill on BigQuery;
@@ -53,22 +53,24 @@ public enum CostMessages {
         return SlackMessage(text: costFallback(report, scope: scope, nothingBilled: nothingBilled), blocks: blocks)
     }
 
-    /// The reply to `cost PIPELINE --estimate`.
+    /// The reply to `cost PIPELINE --estimate`: the total, each job against the cap per job, the
+    /// share of the daily budget, and one line per job (model, merge or check).
     public static func estimate(_ report: CostEstimateReport) -> SlackMessage {
         let title = "Cost estimate · next run of \(report.pipeline)"
-        let count = report.models.count
+        let jobs = report.jobs.count
+        let kinds = report.kindCounts.map { count(of: $0.count, $0.kind) }.joined(separator: ", ")
         var summary = "≈ *\(Format.bytes(report.bytesBilled))* billed · *\(Format.dollars(report.dollars))* for the "
-            + "\(count) model\(count == 1 ? "" : "s") of the next run of `\(report.pipeline)`"
+            + "\(jobs) job\(jobs == 1 ? "" : "s") of the next run of `\(report.pipeline)`" + (kinds.isEmpty ? "" : " (\(kinds))")
         if !report.unestimated.isEmpty {
-            summary += " (\(report.unestimated.count) could not be estimated and count as 0)"
+            summary += " (\(report.unestimated.count) could not be estimated and count at BigQuery's minimum)"
         }
         if let maximum = report.maximumBytesBilled {
             let over = report.overMaximum
             if over.isEmpty {
-                summary += "\nEvery model fits under the \(Format.bytes(maximum)) cap per job (`cost.maximum_bytes_billed`)."
+                summary += "\nEvery job fits under the \(Format.bytes(maximum)) cap per job (`cost.maximum_bytes_billed`)."
             } else {
-                let names = over.prefix(10).map { "`\($0.model)`" }.joined(separator: ", ")
-                summary += "\n:no_entry: \(over.count) model\(over.count == 1 ? "" : "s") would exceed the \(Format.bytes(maximum)) cap per job "
+                let names = over.prefix(10).map { "`\($0.name)`" }.joined(separator: ", ")
+                summary += "\n:no_entry: \(over.count) job\(over.count == 1 ? "" : "s") would exceed the \(Format.bytes(maximum)) cap per job "
                     + "(`cost.maximum_bytes_billed`) and be refused: \(names)\(over.count > 10 ? " and \(over.count - 10) more" : "")"
             }
         } else {
@@ -86,13 +88,14 @@ public enum CostMessages {
             }
         }
         var blocks: [Block] = [.header(title), .section(text: summary)]
-        let lines = report.models.map { modelLine($0, report: report) }
-        blocks += AnswerBlocks.sections(lines, maxBlocks: modelBlocks) { "…\($0) more models not shown" }
+        let lines = report.jobs.map { jobLine($0, report: report) }
+        blocks += AnswerBlocks.sections(lines, maxBlocks: jobBlocks) { "…\($0) more jobs not shown" }
         let method = report.fromTableSizes
             ? "SQLite warehouse: these are estimates from the referenced tables' sizes at BigQuery's price (\(Format.dollars(report.pricePerTiB))/TiB); SQLite itself bills nothing."
             : "From BigQuery dry runs (which bill nothing) at \(Format.dollars(report.pricePerTiB))/TiB."
         blocks.append(.context([
-            method + " BigQuery bills at least 10 MiB per table a query reads. Load jobs are free; checks' queries are not included.",
+            method + " BigQuery bills at least 10 MiB per table a query reads, and per query. Load jobs are free; "
+                + "a merge load's MERGE counts its table's size; checks answered from table metadata are free.",
         ]))
         let fallback = "Next run of \(report.pipeline) ≈ \(Format.bytes(report.bytesBilled)) billed, \(Format.dollars(report.dollars))"
             + (report.fromTableSizes ? " (estimated from table sizes; SQLite bills nothing)" : "")
@@ -145,23 +148,29 @@ public enum CostMessages {
         return MessageFitting.truncate((["*Most expensive models*"] + lines).joined(separator: "\n"), to: BlockLimits.sectionText)
     }
 
-    private static func modelLine(_ model: CostEstimateReport.ModelEstimate, report: CostEstimateReport) -> String {
-        guard let processed = model.bytesProcessed else {
-            return ":grey_question: `\(model.model)` · could not estimate: \(model.problem ?? "no figure")"
+    private static func jobLine(_ job: JobEstimate, report: CostEstimateReport) -> String {
+        guard let processed = job.bytesProcessed else {
+            return ":grey_question: `\(job.name)` · \(job.kind.rawValue) · could not estimate: \(job.problem ?? "no figure")"
+                + " · counts as \(Format.bytes(job.bytesBilled))"
         }
-        let tables = "\(model.referencedTables) table\(model.referencedTables == 1 ? "" : "s")"
-        var line = "`\(model.model)` · reads \(tables) · \(Format.bytes(processed)) processed"
-        line += model.raisedToMinimum ? " → \(Format.bytes(model.bytesBilled)) billed (minimum)" : " · \(Format.bytes(model.bytesBilled)) billed"
-        line += " · \(Format.dollars(CostModel.dollars(bytes: model.bytesBilled, pricePerTiB: report.pricePerTiB)))"
-        if let maximum = report.maximumBytesBilled, model.bytesBilled > maximum { line += " · :no_entry: over the cap" }
+        let tables = "\(job.referencedTables) table\(job.referencedTables == 1 ? "" : "s")"
+        var line = "`\(job.name)` · \(job.kind.rawValue) · reads \(tables) · \(Format.bytes(processed)) processed"
+        line += job.raisedToMinimum ? " → \(Format.bytes(job.bytesBilled)) billed (minimum)" : " · \(Format.bytes(job.bytesBilled)) billed"
+        line += " · \(Format.dollars(CostModel.dollars(bytes: job.bytesBilled, pricePerTiB: report.pricePerTiB)))"
+        if let maximum = report.maximumBytesBilled, job.bytesBilled > maximum { line += " · :no_entry: over the cap" }
         return line
+    }
+
+    /// `8 models`, `1 merge`, `12 checks`.
+    private static func count(of count: Int, _ kind: JobEstimate.Kind) -> String {
+        "\(count) \(kind.rawValue)\(count == 1 ? "" : "s")"
     }
 
     private static func contextText(_ report: CostReport, onSQLite: Bool) -> String {
         let price = "\(Format.dollars(report.pricePerTiB))/TiB"
         if onSQLite {
             return "SQLite warehouse: actual bytes billed are 0, because SQLite bills nothing. The BigQuery figures are estimates "
-                + "from the referenced tables' sizes at BigQuery's price (\(price)); `cost PIPELINE --estimate` shows them per model."
+                + "from the referenced tables' sizes at BigQuery's price (\(price)); `cost PIPELINE --estimate` shows them per job."
         }
         return "Bytes billed as BigQuery recorded them for every job of the runs created in the window, at \(price). "
             + "Averages leave out backfills."

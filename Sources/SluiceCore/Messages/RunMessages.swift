@@ -28,10 +28,12 @@ public enum RunMessages {
         return SlackMessage(text: "Full refresh of \(pipeline.name)? \(estimate.text)", blocks: blocks)
     }
 
-    /// A run refused before it started because of its cost estimate, with the figures per model
-    /// and a "Run anyway" button for operators.
-    public static func costRefused(pipeline: String, reason: String, models: [(table: TableName, bytes: Int64)]) -> SlackMessage {
-        let lines = models.sorted { $0.bytes > $1.bytes }.prefix(10).map { "`\($0.table)` · \(Format.bytes($0.bytes))" }
+    /// A run refused before it started because of its cost estimate, with the figures of its
+    /// costliest jobs and a "Run anyway" button for operators.
+    public static func costRefused(pipeline: String, reason: String, jobs: [JobEstimate]) -> SlackMessage {
+        let lines = jobs.sorted { $0.bytesBilled > $1.bytesBilled }.prefix(10).map {
+            "`\($0.name)` · \($0.kind.rawValue) · \(Format.bytes($0.bytesBilled))"
+        }
         let button = Button(
             text: "Run anyway", action: .confirmCost(pipeline: pipeline), style: "danger",
             confirm: Confirmation(title: "Run \(pipeline) anyway?", text: MessageFitting.truncate(reason, to: 280), confirm: "Run"))

@@ -1,43 +1,14 @@
 import Foundation
 
-/// What the next run of a pipeline would bill, per model, from the warehouse's estimate of the bytes
-/// each model processes (BigQuery: a dry run; SQLite: the referenced tables' sizes), with BigQuery's
-/// billing floor applied, against `cost.maximum_bytes_billed` and `cost.daily_budget`. Pure.
+/// What the next run of a pipeline would bill, per billed job (models, merges, checks: see
+/// `PlannedJobs`), from the warehouse's estimate of the bytes each job processes (BigQuery: a dry
+/// run; SQLite: the referenced tables' sizes), with BigQuery's billing floor applied, against
+/// `cost.maximum_bytes_billed` and `cost.daily_budget`. Pure.
 public struct CostEstimateReport: Sendable, Equatable {
-    /// One model's estimate.
-    public struct ModelEstimate: Sendable, Equatable {
-        /// The table the model builds.
-        public var model: TableName
-        /// Distinct tables its SQL reads.
-        public var referencedTables: Int
-        /// Bytes the warehouse estimates it processes; nil when it could not estimate.
-        public var bytesProcessed: Int64?
-        /// Why the warehouse could not estimate, when it could not.
-        public var problem: String?
-
-        /// Creates a model's estimate.
-        public init(model: TableName, referencedTables: Int, bytesProcessed: Int64?, problem: String? = nil) {
-            self.model = model
-            self.referencedTables = referencedTables
-            self.bytesProcessed = bytesProcessed
-            self.problem = problem
-        }
-
-        /// Bytes billed: `CostModel.billedEstimate` of the processed bytes (0 when unknown).
-        public var bytesBilled: Int64 {
-            bytesProcessed.map { CostModel.billedEstimate(bytesProcessed: $0, referencedTables: referencedTables) } ?? 0
-        }
-
-        /// True when the billing floor (10 MiB per referenced table) raised the figure.
-        public var raisedToMinimum: Bool {
-            bytesProcessed.map { bytesBilled > $0 } ?? false
-        }
-    }
-
     /// The pipeline.
     public var pipeline: String
-    /// Per model, in the order given.
-    public var models: [ModelEstimate]
+    /// Per job, in run order.
+    public var jobs: [JobEstimate]
     /// Dollars per TiB.
     public var pricePerTiB: Double
     /// `cost.maximum_bytes_billed`: the cap on each query job, when set.
@@ -51,11 +22,11 @@ public struct CostEstimateReport: Sendable, Equatable {
 
     /// Creates the report.
     public init(
-        pipeline: String, models: [ModelEstimate], pricePerTiB: Double, maximumBytesBilled: Int64?, dailyBudget: Double?,
+        pipeline: String, jobs: [JobEstimate], pricePerTiB: Double, maximumBytesBilled: Int64?, dailyBudget: Double?,
         runsPerDay: Int, fromTableSizes: Bool
     ) {
         self.pipeline = pipeline
-        self.models = models
+        self.jobs = jobs
         self.pricePerTiB = pricePerTiB
         self.maximumBytesBilled = maximumBytesBilled
         self.dailyBudget = dailyBudget
@@ -63,13 +34,8 @@ public struct CostEstimateReport: Sendable, Equatable {
         self.fromTableSizes = fromTableSizes
     }
 
-    /// Total bytes billed by the run's models.
-    public var bytesBilled: Int64 {
-        models.reduce(0) { total, model in
-            let (sum, overflow) = total.addingReportingOverflow(model.bytesBilled)
-            return overflow ? Int64.max : sum
-        }
-    }
+    /// Total bytes billed by the run's jobs.
+    public var bytesBilled: Int64 { JobEstimate.totalBytes(jobs) }
 
     /// Dollars for `bytesBilled`.
     public var dollars: Double { CostModel.dollars(bytes: bytesBilled, pricePerTiB: pricePerTiB) }
@@ -77,15 +43,20 @@ public struct CostEstimateReport: Sendable, Equatable {
     /// Dollars a day at the schedule: `runsPerDay × dollars`.
     public var dailyDollars: Double { Double(runsPerDay) * dollars }
 
-    /// Models whose job would exceed `maximumBytesBilled` (BigQuery would refuse them).
-    public var overMaximum: [ModelEstimate] {
+    /// Jobs that would exceed `maximumBytesBilled` (BigQuery would refuse them).
+    public var overMaximum: [JobEstimate] {
         guard let maximumBytesBilled else { return [] }
-        return models.filter { $0.bytesBilled > maximumBytesBilled }
+        return jobs.filter { $0.bytesBilled > maximumBytesBilled }
     }
 
-    /// Models the warehouse could not estimate.
-    public var unestimated: [ModelEstimate] {
-        models.filter { $0.bytesProcessed == nil }
+    /// Jobs the warehouse could not estimate.
+    public var unestimated: [JobEstimate] {
+        jobs.filter { $0.bytesProcessed == nil }
+    }
+
+    /// How many jobs of each kind, in the order models, merges, checks (kinds without jobs left out).
+    public var kindCounts: [(kind: JobEstimate.Kind, count: Int)] {
+        [JobEstimate.Kind.model, .merge, .check].map { kind in (kind, jobs.filter { $0.kind == kind }.count) }.filter { $0.count > 0 }
     }
 
     /// The share of the daily budget one run uses; nil without a (positive) budget.

@@ -67,15 +67,9 @@ public enum RunPlan {
     private static func checkDependencies(
         _ check: Check, _ producer: [TableName: String], _ everyProducer: [String]
     ) -> [String] {
-        switch check.kind {
-        case let .relationships(table, _, to, _):
-            return unique([producer[table], producer[to]].compactMap { $0 })
-        case let .sql(query):
-            let referenced = SQLTableReferences.find(in: query).compactMap { producer[$0] }
-            return referenced.isEmpty ? everyProducer : unique(referenced)
-        default:
-            return check.table.flatMap { producer[$0] }.map { [$0] } ?? []
-        }
+        let referenced = unique(check.tablesRead.compactMap { producer[$0] })
+        if case .sql = check.kind, referenced.isEmpty { return everyProducer }
+        return referenced
     }
 
     /// Kahn's algorithm over model dependencies, keeping manifest order among ready models.

@@ -40,6 +40,29 @@ struct AskHarness: ApplicationHarness, Sendable {
         surface = sluice.slackSurface(botUserID: FakeSlackWebAPI.botUserID)
     }
 
+    /// The same on the fake BigQuery `fake`: the demo manifest with its warehouse block switched to
+    /// BigQuery, the one change a user makes.
+    init(slack: FakeSlackWebAPI, bigQuery fake: FakeBigQuery, orders: Int = 2_000) throws {
+        let workspace = try Workspace()
+        self.workspace = workspace
+        clock = TestClock()
+        try workspace.copyDemoShop(orders: orders, endingAt: clock.now)
+        let manifestPath = workspace.path("manifest/sluice.yml")
+        let sqliteBlock = "warehouse: { kind: sqlite, path: .sluice/warehouse }"
+        let yaml = try String(contentsOfFile: manifestPath, encoding: .utf8)
+        guard yaml.contains(sqliteBlock) else { throw AskSetupError("the demo manifest has no `\(sqliteBlock)` line") }
+        try yaml.replacingOccurrences(of: sqliteBlock, with: "warehouse: { kind: bigquery, project: \(fake.project), location: \(fake.location) }")
+            .write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        sluice = try workspace.application(
+            manifestPath: "manifest/sluice.yml", slack: slack, clock: clock,
+            warehouse: { manifest, _, clock, _ in
+                BigQueryWarehouse(
+                    client: BigQueryPipelineTests.client(fake, project: fake.project, location: fake.location), cost: manifest.cost,
+                    clock: clock)
+            })
+        surface = sluice.slackSurface(botUserID: FakeSlackWebAPI.botUserID)
+    }
+
     /// Runs `shop` once; fails the test unless it succeeded.
     @discardableResult
     func runShop() async throws -> RunRecord {

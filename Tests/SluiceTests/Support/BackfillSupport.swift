@@ -128,16 +128,16 @@ struct GatedWarehouse: Warehouse {
         try await base.query(sql, limit: limit, context: context)
     }
 
-    func freshness(of table: TableName, loadedAt column: String?) async throws -> TableFreshness {
-        try await base.freshness(of: table, loadedAt: column)
+    func freshness(of table: TableName, loadedAt column: String?, context: JobContext?) async throws -> TableFreshness {
+        try await base.freshness(of: table, loadedAt: column, context: context)
     }
 
-    func rowsPerDay(of table: TableName, column: String?, since: String?) async throws -> [DayCount] {
-        try await base.rowsPerDay(of: table, column: column, since: since)
+    func rowsPerDay(of table: TableName, column: String?, since: String?, context: JobContext?) async throws -> DailyRowCounts {
+        try await base.rowsPerDay(of: table, column: column, since: since, context: context)
     }
 
-    func estimateBytes(of model: Model) async throws -> Int64 {
-        try await base.estimateBytes(of: model)
+    func estimateBytes(of query: PlannedQuery) async throws -> Int64 {
+        try await base.estimateBytes(of: query)
     }
 
     func columns(of table: TableName) async throws -> [String]? {

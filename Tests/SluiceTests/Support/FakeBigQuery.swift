@@ -99,13 +99,14 @@ final class FakeBigQuery: Sendable {
     /// What `tables.get` says of a table from now on (its dataset is created too).
     func setTable(
         _ dataset: String, _ table: String, fields: [FakeField] = [], partitionField: String? = nil, numRows: Int64 = 0,
-        lastModified: Date? = nil
+        numBytes: Int64 = 0, lastModified: Date? = nil
     ) {
         state.withLock { state in
             let millis = lastModified.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? state.nowMillis
             state.datasets.insert(dataset)
             state.tables["\(dataset).\(table)"] = FakeTable(
-                fields: fields, partitionField: partitionField, numRows: numRows, created: millis, lastModified: millis)
+                fields: fields, partitionField: partitionField, numRows: numRows, numBytes: numBytes, created: millis,
+                lastModified: millis)
         }
     }
 
@@ -161,8 +162,7 @@ final class FakeBigQuery: Sendable {
 }
 
 /// What a query job answers: its result schema and rows, the bytes it processes (billed as
-/// BigQuery does: nothing for 0 bytes, else rounded up to the MiB and at least 10 MiB), DML's
-/// affected rows, or an error the job fails with.
+/// BigQuery does, see `billed`), DML's affected rows, or an error the job fails with.
 struct FakeAnswer: Sendable {
     var fields: [FakeField] = []
     /// Cells as they go on the wire: text, TIMESTAMPs as microseconds since the epoch (the client
@@ -195,10 +195,13 @@ struct FakeAnswer: Sendable {
         String(Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))
     }
 
-    /// What BigQuery bills for `bytes` processed.
-    static func billed(_ bytes: Int64) -> Int64 {
+    /// What BigQuery bills for `bytes` processed by `sql`: the bytes rounded up to the MiB, at least
+    /// 10 MiB; an `INFORMATION_SCHEMA` query (metadata, never cached) bills at least 10 MiB even when
+    /// it processes nothing, any other query that processes nothing (DDL, an empty answer) nothing.
+    static func billed(_ bytes: Int64, sql: String = "") -> Int64 {
         let mebibyte: Int64 = 1_048_576
-        return bytes <= 0 ? 0 : max(10 * mebibyte, (bytes + mebibyte - 1) / mebibyte * mebibyte)
+        let metadata = sql.contains("INFORMATION_SCHEMA")
+        return bytes <= 0 && !metadata ? 0 : max(10 * mebibyte, (max(bytes, 0) + mebibyte - 1) / mebibyte * mebibyte)
     }
 }
 
@@ -227,6 +230,8 @@ struct FakeTable: Sendable, Equatable {
     var fields: [FakeField]
     var partitionField: String?
     var numRows: Int64
+    /// What `tables.get` says the table stores (set by `setTable`; writes leave it as it is).
+    var numBytes: Int64 = 0
     var created: Int64
     var lastModified: Int64
 }

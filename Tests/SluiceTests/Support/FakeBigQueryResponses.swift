@@ -36,7 +36,7 @@ extension FakeBigQueryState {
             "kind": "bigquery#table", "id": "\(project):\(dataset).\(name)", "type": "TABLE", "location": location,
             "tableReference": ["projectId": project, "datasetId": dataset, "tableId": name],
             "schema": ["fields": table.fields.map { ["name": $0.name, "type": $0.type, "mode": $0.mode] }],
-            "numRows": String(table.numRows), "numBytes": "0",
+            "numRows": String(table.numRows), "numBytes": String(table.numBytes),
             "creationTime": String(table.created), "lastModifiedTime": String(table.lastModified),
         ]
         if let field = table.partitionField { resource["timePartitioning"] = ["type": "DAY", "field": field] }

@@ -217,7 +217,7 @@ struct FakeBigQueryState {
         }
         guard jobs[id] == nil else { throw FakeError.duplicate("Job \(project):\(location).\(id)") }
         return start(job, fault: fault) { state, job in
-            job.bytesBilled = FakeAnswer.billed(job.answer.bytesProcessed)
+            job.bytesBilled = FakeAnswer.billed(job.answer.bytesProcessed, sql: sql)
             if let cap = job.maximumBytesBilled, job.bytesBilled > cap {
                 job.error = FakeError(code: 400, reason: "bytesBilledLimitExceeded", message: "Query exceeded limit for bytes billed: \(cap). \(job.bytesBilled) or higher required.")
                 job.bytesBilled = 0
