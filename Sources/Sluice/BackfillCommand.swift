@@ -5,83 +5,64 @@ import SluiceCore
 import StateStore
 import Worker
 
-/// `sluice backfill PIPELINE FROM TO [--yes]`: the Slack command's preview, confirmation and run on
-/// the command line, through the same `BackfillRunner`. Days are checked by the slash command's own
-/// grammar (`CommandParser`), so both surfaces accept exactly the same ranges.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `sluice backfill PIPELINE FROM TO [--yes]`: the backfill preview, a question on the terminal (or
+/// `--yes`), then the days replaced one by one (`CommandLineBackfill`); exit code 1 when a day failed
+/// or nothing was replaced.
 struct BackfillCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backfill",
         abstract: "Replace days of a pipeline's partitioned tables from every source row, after a preview (exit 1 when a day fails).")
 
-    @Argument(help: "The pipeline (e.g. shop).")
+    @Argument(help: "The pipeline to backfill (e.g. shop).")
     var pipeline: String
 
-    @Argument(help: "First day, YYYY-MM-DD.")
+    @Argument(help: "The first day, YYYY-MM-DD.")
     var from: String
 
-    @Argument(help: "Last day, YYYY-MM-DD (included).")
+    @Argument(help: "The last day, YYYY-MM-DD (included).")
     var to: String
 
-    @Flag(name: .long, help: "Do not ask: replace the days after printing the preview.")
+    @Flag(name: .long, help: "Replace the days without asking (needed when standard input is not a terminal).")
     var yes = false
 
     func run() async throws {
         let logger = Logs.bootstrap()
-        let wiring: SluiceApplication
+        let outcome: CommandLineBackfill.Outcome
         do {
-            wiring = try SluiceApplication.build(try SluiceConfiguration(), logger: logger)
+            let wiring = try SluiceApplication.build(try SluiceConfiguration(), logger: logger)
+            try await wiring.recoverInterruptedRuns()
+            outcome = try await CommandLineBackfill(application: wiring).run(
+                pipeline: pipeline, from: from, to: to, yes: yes, console: Self.console())
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
-        }
-        let command = CommandParser.parse(
-            "backfill \(pipeline) \(from) \(to)", vocabulary: CommandVocabulary(manifest: wiring.manifest), commandName: "sluice")
-        guard case let .success(.backfill(name, first, last)) = command, let days = Days.range(from: first, to: last) else {
-            if case let .failure(error) = command { throw ValidationError(error.message) }
-            throw ValidationError("`\(from)` to `\(to)` is not a range of days; write both as YYYY-MM-DD, the earlier first")
-        }
-        let backfills = BackfillRunner(runner: wiring.runner)
-        let plan: BackfillPlan
-        do {
-            try await wiring.recoverInterruptedRuns()
-            plan = try await backfills.preview(pipeline: name, days: days)
+        } catch let error as CommandError {
+            throw ValidationError(error.message)
         } catch let error as RunError {
             throw ValidationError(error.message)
+        } catch let error as StateStoreError {
+            throw ValidationError(error.description)
         }
-        var preview = BackfillMessages.preview(plan)
-        preview.blocks.removeAll { if case .actions = $0 { true } else { false } }  // the question below is the Confirm
-        print(ConsoleRenderer.body(preview).joined(separator: "\n"))
-        guard yes || confirmed(days: days.count, pipeline: name) else { throw ExitCode.failure }
-
-        let started: BackfillRecord
-        do {
-            started = try await backfills.start(
-                pipeline: name, days: days, requestedBy: "cli", channel: wiring.manifest.channel(for: name)).backfill
-        } catch let error as RunError {
-            throw ValidationError(error.message)
-        }
-        let finished = try await backfills.execute(backfillID: started.id)
-        try await wiring.sender.drain(until: Date().addingTimeInterval(10))
-        let runs = try await wiring.state.read { reader in try finished.runIDs.compactMap { try reader.run(id: $0) } }
-        for run in runs {
-            print("  \(run.backfillDays?.joined(separator: ", ") ?? "?")  run \(run.id) \(run.state.rawValue)\(run.error.map { ": \($0)" } ?? "")")
-        }
-        print("backfill \(finished.id) of \(name) \(finished.state.rawValue): \(finished.completedDays.count) of \(days.count) days replaced"
-            + (finished.error.map { "; \($0)" } ?? ""))
-        if finished.state != .succeeded { throw ExitCode.failure }
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 
-    /// Asks on a terminal; without one (a script, CI) nothing is replaced unless `--yes` was given.
-    private func confirmed(days: Int, pipeline: String) -> Bool {
-        guard isatty(STDIN_FILENO) == 1 else {
-            print("Not replacing anything: standard input is not a terminal. Run again with --yes to replace these days.")
-            return false
+    /// Standard output and error, and a question on standard input when it is a terminal.
+    private static func console() -> CommandLineBackfill.Console {
+        var ask: (@Sendable (String) -> String?)?
+        if isatty(STDIN_FILENO) == 1 {
+            ask = { question in
+                FileHandle.standardOutput.write(Data(question.utf8))
+                return readLine()
+            }
         }
-        print("Replace \(days) day\(days == 1 ? "" : "s") of \(pipeline)? [y/N] ", terminator: "")
-        let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-        guard answer == "y" || answer == "yes" else {
-            print("Nothing was replaced.")
-            return false
-        }
-        return true
+        return CommandLineBackfill.Console(
+            print: { line in Swift.print(line) },
+            printError: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) },
+            ask: ask)
     }
 }

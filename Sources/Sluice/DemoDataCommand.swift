@@ -35,13 +35,11 @@ struct DemoDataCommand: AsyncParsableCommand {
             }
             endDate = day.addingTimeInterval(86_399)
         }
-        let existing = DemoData.fileNames.filter { FileManager.default.fileExists(atPath: out + "/" + $0) }
-        if !existing.isEmpty, !force {
-            throw ValidationError(
-                "\(out) already holds \(existing.joined(separator: ", ")), which a pipeline may read; nothing was written. "
-                    + "Pass --force to overwrite them, or --out to write somewhere else.")
+        do {
+            try DemoData.write(orders: rows, to: out, endingAt: endDate, seed: seed, existing: force ? .replace : .refuse)
+        } catch let error as DemoDataError {
+            throw ValidationError(error.message)
         }
-        try DemoData.write(orders: rows, to: out, endingAt: endDate, seed: seed)
         print("wrote \(DemoData.fileNames.joined(separator: ", ")) to \(out) (\(rows) orders, seed \(seed))")
     }
 }

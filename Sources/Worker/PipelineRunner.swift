@@ -29,11 +29,15 @@ public struct PipelineRunner: Sendable {
         self.logger = logger
     }
 
-    /// Creates a queued run for the request. Throws `RunError` for an unknown pipeline or run, and
-    /// for a rerun (without `rerunAll`) that would run no step; `CostRefusal` when its estimate breaks
+    /// Creates a queued run for the request. Throws `RunError` for an unknown pipeline or run, for a
+    /// full refresh of some backfill days, and for a rerun (without `rerunAll`) that would run no
+    /// step; `CostRefusal` when its estimate breaks
     /// the manifest's cost limits (unless confirmed), and `StateStoreError.activeRun` when the
     /// pipeline is already running.
     public func enqueue(_ request: RunRequest) async throws -> RunRecord {
+        if request.fullRefresh, request.backfillDays != nil {
+            throw RunError("a full refresh rebuilds every table of \(request.pipeline), so it cannot also be a backfill of some days")
+        }
         guard let pipeline = manifest.pipeline(named: request.pipeline) else {
             let names = manifest.pipelines.map(\.name)
             let near = NearestName.suggestions(for: request.pipeline, in: names)

@@ -12,6 +12,7 @@ struct ButtonActionTests {
         .confirmBackfill(pipeline: "shop", from: "2026-03-01", to: "2026-03-07"),
         .discardBackfill(pipeline: "shop", from: "2026-03-01", to: "2026-03-01"),
         .cancelBackfill(backfillID: 3), .resumeBackfill(backfillID: 3),
+        .confirmFullRefresh(pipeline: "shop"), .discardFullRefresh(pipeline: "shop"),
     ]
 
     @Test("every action reads back from its own action_id and value", arguments: every)
@@ -36,6 +37,8 @@ struct ButtonActionTests {
         ("backfill.discard", "shop 2026-03-01 2026-03-03", .discardBackfill(pipeline: "shop", from: "2026-03-01", to: "2026-03-03")),
         ("backfill.cancel", "3", .cancelBackfill(backfillID: 3)),
         ("backfill.resume", "3", .resumeBackfill(backfillID: 3)),
+        ("run.confirm-full-refresh", "shop", .confirmFullRefresh(pipeline: "shop")),
+        ("run.discard-full-refresh", "shop", .discardFullRefresh(pipeline: "shop")),
         // Not Sluice's, or not what the action carries.
         ("alert.ack", "alert-42", nil),
         ("alert.ack", "", nil),
@@ -43,6 +46,7 @@ struct ButtonActionTests {
         ("alert.ack", "-3", nil),
         ("run.rerun", "99999999999999999999", nil),
         ("run.confirm-cost", "", nil),
+        ("run.confirm-full-refresh", "", nil),
         ("alert.mute.forever", "7", nil),
         ("alert.mute.", "7", nil),
         ("alert.mute.4h extra", "7", nil),

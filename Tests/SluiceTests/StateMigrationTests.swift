@@ -40,4 +40,33 @@ struct StateMigrationTests {
         #expect(steps["load:raw.orders"]?.checkStatus == nil)
         #expect(steps["load:raw.orders"]?.detail == "5K loaded, 5K in table")
     }
+
+    /// A state file from before runs recorded full refreshes: its runs read back as not full
+    /// refreshes, and a full refresh written afterwards keeps its flag through updates.
+    @Test func runsWrittenBeforeFullRefreshesWereRecordedAreNotFullRefreshes() async throws {
+        let workspace = try Workspace()
+        let path = workspace.path("state.sqlite")
+        let pool = try DatabasePool(path: path)
+        try StateMigrations.migrator.migrate(pool, upTo: "v6-source-files")
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO runs (id, pipeline, state, run_trigger, requested_by, created_at) VALUES (1, 'shop', 'interrupted', 'manual', 'cli', 0);
+                """)
+        }
+        try pool.close()
+
+        let store = try SQLiteStateStore(path: path)
+        #expect(try await store.read { try $0.run(id: 1) }?.fullRefresh == false)
+        let inserted = try await store.write { writer -> RunRecord in
+            var run = try writer.insertRun(
+                pipeline: "shop", trigger: .rerun, requestedBy: "cli", rerunOf: 1, backfillDays: nil, steps: [],
+                at: Date(timeIntervalSince1970: 60))
+            #expect(!run.fullRefresh)
+            run.fullRefresh = true
+            try writer.updateRun(run)
+            return run
+        }
+        #expect(try await store.read { try $0.run(id: inserted.id) }?.fullRefresh == true)
+        #expect(try await store.read { try $0.runs(pipeline: "shop", limit: 5) }.map(\.fullRefresh) == [true, false])
+    }
 }
