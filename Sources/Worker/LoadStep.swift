@@ -29,7 +29,8 @@ struct LoadStep {
             (try reader.watermark(pipeline: pipeline.name, source: source.name),
              try reader.sourceFiles(pipeline: pipeline.name, source: source.name, table: table))
         }
-        let mode: SourceReadPlan.Mode = incremental && load.write != .truncate ? .incremental(recorded: recorded) : .everything
+        let keepsRecords = backfillDays == nil && load.write != .truncate
+        let mode: SourceReadPlan.Mode = incremental && keepsRecords ? .incremental(recorded: recorded) : .everything(recording: keepsRecords)
         let isDatabase = if case .sqlite = source.kind { true } else { false }
         let cursorFrom = incremental && isDatabase ? watermark : nil
         let plan = try SourceReadPlan.make(
@@ -64,7 +65,7 @@ struct LoadStep {
         let report = LoadReport(
             rowsRead: rows.rowsRead - rows.skippedByDay, counts: result.counts, rowsInTable: result.rowsInTable,
             filesRead: isDatabase ? 0 : plan.toRead.count, filesUnchanged: plan.unchanged, badRecords: rows.badRecords,
-            filesWithBadRecords: backfillDays == nil ? unreadable : [], supersededElsewhere: newest?.superseded ?? 0,
+            filesWithBadRecords: backfillDays == nil && !isDatabase ? unreadable : [], supersededElsewhere: newest?.superseded ?? 0,
             rebuilt: fullRefresh)
         return StepResult(
             state: .succeeded, rows: result.rowsLoaded, stats: result.stats, detail: report.line,

@@ -22,8 +22,9 @@ struct SourceReadPlan {
     enum Mode {
         /// Read the new and changed files only.
         case incremental(recorded: [String: SourceFileRecord])
-        /// Read every file.
-        case everything
+        /// Read every file; remember what was read (a full refresh) or not (a truncate load, whose
+        /// table never keeps what it read, or a backfill, which records nothing).
+        case everything(recording: Bool)
     }
 
     /// Resolves the source's files and decides which to read.
@@ -31,6 +32,10 @@ struct SourceReadPlan {
         let all = try SourceFiles.all(of: source, baseDirectory: baseDirectory)
         if case .sqlite = source.kind {
             return SourceReadPlan(all: all, toRead: all, unchanged: 0, identities: [:], mayRepeatRows: watermark != nil)
+        }
+        if case .everything(recording: false) = mode {
+            // Nothing is recorded, so the files are neither stated nor hashed.
+            return SourceReadPlan(all: all, toRead: all, unchanged: 0, identities: [:], mayRepeatRows: false)
         }
         var toRead: [SourceFiles.File] = []
         var identities: [String: SourceFileRecord] = [:]
