@@ -22,6 +22,9 @@ struct LoadStep {
 
     /// Runs the load; throws `ExtractError` or `WarehouseError` in the user's terms.
     func run(_ load: Load, source: Source, context: JobContext) async throws -> StepResult {
+        if let stream = StreamedSources.stream(for: source, manifest: manifest) {
+            return try await run(load, stream: stream, source: source, context: context)
+        }
         let table = load.table.description
         let days = load.partitionBy == nil ? nil : backfillDays
         let incremental = backfillDays == nil && !fullRefresh
@@ -40,7 +43,7 @@ struct LoadStep {
         let stream: any RowSource
         var newest: NewestVersionRows?
         if let days, !load.identityKey.isEmpty {
-            let versions = try NewestVersionRows(load: load, cursor: source.cursor, days: days) {
+            let versions = try await NewestVersionRows(load: load, cursor: source.cursor, days: days) {
                 try ExtractedRows(source: source, load: load, files: plan.all, header: plan.all[0], watermark: nil, days: nil)
             }
             newest = versions
@@ -55,11 +58,7 @@ struct LoadStep {
         case .append where plan.mayRepeatRows && !fullRefresh: load.appendKey.isEmpty ? .wholeRow : .key(load.appendKey)
         default: nil
         }
-        let request = LoadRequest(
-            table: load.table, columns: rows.columns, write: load.write, partitionBy: load.partitionBy,
-            replacePartitions: days, context: context, cursor: source.cursor, rebuild: fullRefresh && load.write != .truncate,
-            skipHeldRows: identity)
-        let result = try await warehouse.load(request, rows: stream)
+        let result = try await warehouse.load(request(load, source: source, rows: rows, days: days, skipHeldRows: identity, context: context), rows: stream)
 
         let unreadable = rows.badRecordsByFile.filter { $0.value > 0 }.keys.sorted()
         let report = LoadReport(
@@ -69,13 +68,67 @@ struct LoadStep {
             rebuilt: fullRefresh)
         return StepResult(
             state: .succeeded, rows: result.rowsLoaded, stats: result.stats, detail: report.line,
-            watermark: backfillDays == nil
-                ? advancedWatermark(watermark, rows.newWatermark, as: rows.columns.first { $0.name == source.cursor }?.type ?? .string)
-                    .map { (source.name, $0) }
-                : nil,
+            watermark: backfillDays == nil ? advancedWatermark(watermark, rows: rows, source: source) : nil,
             readFiles: backfillDays == nil
                 ? (source.name, table, plan.identities.values.filter { !unreadable.contains($0.path) }.sorted { $0.path < $1.path })
                 : nil)
+    }
+
+    /// A load from a streamed source (a database query, an API): an incremental run reads from the
+    /// watermark on (`>=`); a full refresh and a backfill read everything. Nothing to record but
+    /// the watermark, once the load committed.
+    private func run(_ load: Load, stream: any StreamedSource, source: Source, context: JobContext) async throws -> StepResult {
+        let days = load.partitionBy == nil ? nil : backfillDays
+        let incremental = backfillDays == nil && !fullRefresh
+        let watermark = try await state.read { try $0.watermark(pipeline: pipeline.name, source: source.name) }
+        let from = incremental ? watermark : nil
+        let rows: ExtractedRows
+        let input: any RowSource
+        var newest: NewestVersionRows?
+        if let days, !load.identityKey.isEmpty {
+            let versions = try await NewestVersionRows(load: load, cursor: source.cursor, days: days) {
+                try ExtractedRows(
+                    source: source, load: load, reader: try await stream.open(watermark: nil), display: stream.display,
+                    watermark: nil, days: nil)
+            }
+            newest = versions
+            rows = versions.reported
+            input = versions
+        } else {
+            rows = try ExtractedRows(
+                source: source, load: load, reader: try await stream.open(watermark: from), display: stream.display,
+                watermark: from, days: days)
+            input = rows
+        }
+        let identity: RowIdentity? = switch load.write {
+        case .append where from != nil && !fullRefresh: load.appendKey.isEmpty ? .wholeRow : .key(load.appendKey)
+        default: nil
+        }
+        let result = try await warehouse.load(request(load, source: source, rows: rows, days: days, skipHeldRows: identity, context: context), rows: input)
+        let report = LoadReport(
+            rowsRead: rows.rowsRead - rows.skippedByDay, counts: result.counts, rowsInTable: result.rowsInTable,
+            filesRead: 0, filesUnchanged: 0, badRecords: rows.badRecords, filesWithBadRecords: [],
+            supersededElsewhere: newest?.superseded ?? 0, rebuilt: fullRefresh)
+        return StepResult(
+            state: .succeeded, rows: result.rowsLoaded, stats: result.stats, detail: report.line,
+            watermark: backfillDays == nil ? advancedWatermark(watermark, rows: rows, source: source) : nil,
+            readFiles: nil)
+    }
+
+    /// The warehouse request of a load.
+    private func request(
+        _ load: Load, source: Source, rows: ExtractedRows, days: [String]?, skipHeldRows: RowIdentity?, context: JobContext
+    ) -> LoadRequest {
+        LoadRequest(
+            table: load.table, columns: rows.columns, write: load.write, partitionBy: load.partitionBy,
+            replacePartitions: days, context: context, cursor: source.cursor, rebuild: fullRefresh && load.write != .truncate,
+            skipHeldRows: skipHeldRows)
+    }
+
+    /// The watermark to store after the load: the read rows' newest cursor, when it moves forward.
+    private func advancedWatermark(_ stored: String?, rows: ExtractedRows, source: Source) -> (String, String)? {
+        let type = rows.columns.first { $0.name == source.cursor }?.type ?? .string
+        return advancedWatermark(stored, rows.newWatermark, as: type).map { (source.name, $0) }
     }
 
     /// The stored watermark moved forward to `read`, never back (a late file of old rows leaves it);

@@ -59,28 +59,45 @@ public final class ExtractedRows: RowSource {
 
     /// Opens exactly `files` of `source` for `load` (none: an empty stream whose columns come from
     /// `header`, a file of the source). Filters as in the other initialiser.
-    init(
+    convenience init(
         source: Source, load: Load, files: [SourceFiles.File], header: SourceFiles.File, watermark: String?, days: [String]?
+    ) throws {
+        let headerFile = files.first ?? header
+        let options = RecordReaderOptions(encoding: source.encoding, maxFieldSize: load.maxFieldSize)
+        let first = try Self.open(headerFile, kind: source.kind, options: options)
+        try self.init(
+            source: source, load: load, first: first, display: headerFile.display, reading: !files.isEmpty, files: files,
+            watermark: watermark, days: days)
+    }
+
+    /// Reads one streamed source (a database query, an API's pages) through its opened `reader`;
+    /// `display` names it in messages. Filters as in the other initialisers.
+    convenience init(source: Source, load: Load, reader: any RecordReader, display: String, watermark: String?, days: [String]?) throws {
+        try self.init(
+            source: source, load: load, first: reader, display: display, reading: true, files: [], watermark: watermark, days: days)
+    }
+
+    private init(
+        source: Source, load: Load, first: any RecordReader, display: String, reading: Bool, files: [SourceFiles.File],
+        watermark: String?, days: [String]?
     ) throws {
         self.source = source
         self.load = load
         self.files = files
-        let headerFile = files.first ?? header
-        currentFile = headerFile.display
+        currentFile = display
         options = RecordReaderOptions(encoding: source.encoding, maxFieldSize: load.maxFieldSize)
-        let first = try Self.open(headerFile, kind: source.kind, options: options)
         guard !first.sourceColumns.isEmpty || !load.columns.isEmpty else {
             throw ExtractError(
                 .badHeader,
-                "cannot tell the columns of \(headerFile.display): its first record has none; "
+                "cannot tell the columns of \(display): its first record has none; "
                     + "declare the columns of the load into \(load.table) in the manifest")
         }
         let columns = load.columns.isEmpty ? first.sourceColumns.map { Column(name: $0, type: .string) } : load.columns
         self.columns = columns
         types = columns.map(\.type)
         let names = columns.map(\.name)
-        try Self.bind(first, names: names, file: headerFile, load: load)
-        reader = files.isEmpty ? nil : first
+        try Self.bind(first, names: names, display: display, load: load)
+        reader = reading ? first : nil
 
         if let cursor = source.cursor {
             guard let index = names.firstIndex(of: cursor) else {
@@ -129,7 +146,7 @@ public final class ExtractedRows: RowSource {
                     let file = files[nextFile]
                     nextFile += 1
                     let next = try Self.open(file, kind: source.kind, options: options)
-                    try Self.bind(next, names: columns.map(\.name), file: file, load: load)
+                    try Self.bind(next, names: columns.map(\.name), display: file.display, load: load)
                     self.reader = next
                     currentFile = file.display
                 }
@@ -224,13 +241,13 @@ public final class ExtractedRows: RowSource {
         }
     }
 
-    private static func bind(_ reader: any RecordReader, names: [String], file: SourceFiles.File, load: Load) throws {
+    private static func bind(_ reader: any RecordReader, names: [String], display: String, load: Load) throws {
         let missing = reader.bind(names)
         guard !missing.isEmpty else { return }
         let list = missing.map { "'\($0)'" }.joined(separator: ", ")
         throw ExtractError(
             .badHeader,
-            "the load into \(load.table) declares \(list), but \(file.display) has no such column "
+            "the load into \(load.table) declares \(list), but \(display) has no such column "
                 + "(its columns: \(reader.sourceColumns.joined(separator: ", "))); "
                 + "add the column to the source or remove it from the load's columns")
     }

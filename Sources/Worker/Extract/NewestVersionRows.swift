@@ -27,8 +27,8 @@ final class NewestVersionRows: RowSource {
 
     /// Prepares the rows of `days` for `load` (which must be partitioned and have an identity key),
     /// reading each pass through a fresh stream from `open` (every file, no filters).
-    init(load: Load, cursor: String?, days: [String], open: () throws -> ExtractedRows) throws {
-        let candidates = try open()
+    init(load: Load, cursor: String?, days: [String], open: () async throws -> ExtractedRows) async throws {
+        let candidates = try await open()
         columns = candidates.columns
         let names = columns.map(\.name)
         guard let partition = load.partitionBy, let partitionIndex = names.firstIndex(of: partition) else {
@@ -39,7 +39,7 @@ final class NewestVersionRows: RowSource {
         keyIndices = load.identityKey.compactMap { names.firstIndex(of: $0) }
         cursorIndex = cursor.flatMap { names.firstIndex(of: $0) }
         self.days = Set(days)
-        reported = try open()
+        reported = try await open()
 
         // Pass 1: the keys that have a version in the days.
         var keys = Set<[Value]>()
@@ -48,7 +48,7 @@ final class NewestVersionRows: RowSource {
         }
         // Pass 2: the newest version of each of them, anywhere in the source.
         var newest: [[Value]: (cursor: Value, ordinal: Int64)] = [:]
-        let versions = try open()
+        let versions = try await open()
         var position: Int64 = -1
         while let row = try versions.nextRow() {
             position += 1
