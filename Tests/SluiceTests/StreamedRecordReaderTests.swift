@@ -14,15 +14,30 @@ struct StreamedRecordReaderTests: ExtractSuite {
     }
 
     /// A producer of `count` orders in batches of `batchSize`, failing after `failAfter` records
-    /// when given; counts the batches it managed to send.
+    /// when given; counts the batches it managed to send, and says once how it ended on `endings`
+    /// (true: it sent every record; false: it threw).
     private final class Orders: Sendable {
         let sent = Counter()
         let count: Int, batchSize: Int, failAfter: Int?
+        let endings: AsyncStream<Bool>
+        private let ending: AsyncStream<Bool>.Continuation
 
         init(count: Int, batchSize: Int = 100, failAfter: Int? = nil) {
             self.count = count
             self.batchSize = batchSize
             self.failAfter = failAfter
+            (endings, ending) = AsyncStream.makeStream(of: Bool.self)
+        }
+
+        func run(_ pipe: RecordPipe) async throws {
+            defer { ending.finish() }
+            do {
+                try await produce(pipe)
+                ending.yield(true)
+            } catch {
+                ending.yield(false)
+                throw error
+            }
         }
 
         func produce(_ pipe: RecordPipe) async throws {
@@ -63,7 +78,7 @@ struct StreamedRecordReaderTests: ExtractSuite {
 
     private func rows(_ orders: Orders, maxBadRecords: Int = 1) async throws -> ExtractedRows {
         let reader = try await StreamedRecordReader.open(display: "source 'orders'", capacity: 2) { pipe in
-            try await orders.produce(pipe)
+            try await orders.run(pipe)
         }
         return try ExtractedRows(
             source: Source(name: "orders", kind: .csv(path: "unused"), cursor: "updated_at"),
@@ -95,14 +110,18 @@ struct StreamedRecordReaderTests: ExtractSuite {
         #expect(read == 2_499)
     }
 
-    @Test func theProducerWaitsForTheReaderAndStopsWhenItIsDropped() async throws {
+    @Test(.timeLimit(.minutes(1)))
+    func theProducerWaitsForTheReaderAndStopsWhenItIsDropped() async throws {
         let orders = Orders(count: 100_000, batchSize: 10)
         var rows: ExtractedRows? = try await rows(orders)
         #expect(try rows?.nextRow() != nil)
         // Bounded: with 2 batches of room the producer cannot run ahead of the reader.
         #expect(orders.sent.count <= 4)
         rows = nil
-        // Dropping the reader cancels the pipe: the producer's waiting send throws, and it stops.
+        // Dropping the reader cancels the pipe: the producer's waiting send throws, and it stops
+        // there, without sending the other 9,995 batches.
+        var endings = orders.endings.makeAsyncIterator()
+        #expect(await endings.next() == false)
         #expect(orders.sent.count <= 5)
     }
 

@@ -105,7 +105,7 @@ struct HomeHarness: ApplicationHarness, Sendable {
     }
 
     /// The next reply to a button press, or nil when none arrives within `timeout`.
-    func nextReply(timeout: Duration = .seconds(10)) async -> CommandReply? {
+    func nextReply(timeout: Duration = .seconds(120)) async -> CommandReply? {
         let replies = self.replies
         return await withTaskGroup(of: CommandReply?.self) { group in
             group.addTask {
