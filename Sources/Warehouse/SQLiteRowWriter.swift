@@ -10,6 +10,12 @@ import SluiceCore
 /// The statement is one of: a plain insert; a merge's upsert, which replaces a row only with a
 /// version whose cursor is newer or equal and which differs (an unchanged row is not rewritten);
 /// or an append's insert that skips a row the table already holds (by key or as a whole row).
+///
+/// A merge into a partitioned table keeps the partition column out of the upsert's `SET`, and only
+/// updates a row that stays in its day: SQLite rewrites a row's entry in every index whose column
+/// is assigned, even to the value it had, so an amendment (the common case: a newer version of an
+/// order, same sale date) would churn the partition index. A version that moves its key to another
+/// day is written by a second statement, run only when the upsert changed nothing.
 struct SQLiteRowWriter {
     /// How rows are written.
     enum Statement {
@@ -53,10 +59,20 @@ struct SQLiteRowWriter {
             let target = key.map(SQLiteCatalog.quote).joined(separator: ", ")
             let updated = Self.nonKeyColumns(request.columns.map(\.name), key: key).map(SQLiteCatalog.quote)
             guard !updated.isEmpty else { return sql + " ON CONFLICT (\(target)) DO NOTHING" }
-            let assignments = updated.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
+            let partition = movablePartition(key: key).map(SQLiteCatalog.quote)
+            let assignments = updated.filter { $0 != partition }.map { "\($0) = excluded.\($0)" }
             let current = updated.joined(separator: ", ")
             let incoming = updated.map { "excluded.\($0)" }.joined(separator: ", ")
-            sql += " ON CONFLICT (\(target)) DO UPDATE SET \(assignments) WHERE (\(current)) IS NOT (\(incoming))"
+            guard !assignments.isEmpty else {
+                // Every non-key column is the partition: only a move can change the row.
+                return sql + " ON CONFLICT (\(target)) DO NOTHING"
+            }
+            sql += " ON CONFLICT (\(target)) DO UPDATE SET \(assignments.joined(separator: ", "))"
+            sql += " WHERE (\(current)) IS NOT (\(incoming))"
+            if let partition {
+                // A version in another day is the move statement's.
+                sql += " AND \(partition) IS excluded.\(partition)"
+            }
             if let cursor {
                 // The load rule: never replace a row with an older version of its key.
                 let column = SQLiteCatalog.quote(cursor)
@@ -74,12 +90,43 @@ struct SQLiteRowWriter {
         }
     }
 
+    /// The partition column a merge's upsert leaves to the move statement: the request's
+    /// `partition_by` when it is not part of the key (a key column never changes in an update).
+    func movablePartition(key: [String]) -> String? {
+        guard let column = request.partitionBy, !key.contains(column),
+              request.columns.contains(where: { $0.name == column }) else { return nil }
+        return column
+    }
+
+    /// For an upsert whose partition column is movable: the `UPDATE` that writes a newer-or-equal
+    /// version of a key held in another day, parameters numbered by column position like the
+    /// upsert's values. Nil when there is nothing to move.
+    func moveSQL(_ statement: Statement) -> String? {
+        guard case let .upsert(key, cursor) = statement, let partition = movablePartition(key: key) else { return nil }
+        let names = request.columns.map(\.name)
+        func parameter(_ name: String) -> String { "?\((names.firstIndex(of: name) ?? 0) + 1)" }
+        let assignments = Self.nonKeyColumns(names, key: key)
+            .map { "\(SQLiteCatalog.quote($0)) = \(parameter($0))" }.joined(separator: ", ")
+        var conditions = key.map { "\(SQLiteCatalog.quote($0)) = \(parameter($0))" }
+        conditions.append("\(SQLiteCatalog.quote(partition)) IS NOT \(parameter(partition))")
+        if let cursor {
+            let column = SQLiteCatalog.quote(cursor)
+            conditions.append("(\(column) IS NULL OR \(parameter(cursor)) >= \(column))")
+        }
+        return "UPDATE \(SQLiteCatalog.qualified(request.table)) SET \(assignments) WHERE \(conditions.joined(separator: " AND "))"
+    }
+
     /// Writes every row of the stream with `statement`.
     func write(_ rows: any RowSource, with statement: Statement, db: Database) throws -> Written {
         let prepared = try db.makeStatement(sql: sql(statement))
         let handle = prepared.sqliteStatement
+        let move = try moveSQL(statement).map { try db.makeStatement(sql: $0) }
+        let moveHandle = move?.sqliteStatement
         let connection = db.sqliteConnection
-        defer { sqlite3_reset(handle) }
+        defer {
+            sqlite3_reset(handle)
+            if let moveHandle { sqlite3_reset(moveHandle) }
+        }
         let width = request.columns.count
         let partitionIndex = request.partitionBy.flatMap { column in request.columns.firstIndex { $0.name == column } }
         let keptDays = request.replacePartitions.map(Set.init)
@@ -98,20 +145,40 @@ struct SQLiteRowWriter {
                 continue
             }
             written.offered += 1
-            // An insert sets the connection's last rowid; an upsert's update leaves it: so each row
-            // says which it was, without counting the table.
-            sqlite3_set_last_insert_rowid(connection, 0)
-            let code = Self.bindAndStep(row, from: 0, handle)
-            guard code == SQLITE_DONE else {
-                let message = String(cString: sqlite3_errmsg(connection))
-                throw WarehouseError("load into \(request.table) failed at row \(rowNumber): \(message)")
-            }
-            sqlite3_reset(handle)
-            let changes = Int64(sqlite3_changes(connection))
-            written.changed += changes
-            if changes > 0, sqlite3_last_insert_rowid(connection) != 0 { written.inserted += 1 }
+            let changed = try step(row, number: rowNumber, handle, move: moveHandle, connection, written: &written)
+            written.changed += changed
         }
         return written
+    }
+
+    /// Writes one row and returns how many rows it changed (0 or 1), counting an insert in `written`.
+    private func step(
+        _ row: [Value], number: Int, _ handle: OpaquePointer, move: OpaquePointer?, _ connection: OpaquePointer?,
+        written: inout Written
+    ) throws -> Int64 {
+        // An insert sets the connection's last rowid; an upsert's update leaves it: so each row
+        // says which it was, without counting the table.
+        sqlite3_set_last_insert_rowid(connection, 0)
+        try check(Self.bindAndStep(row, from: 0, handle), row: number, connection)
+        sqlite3_reset(handle)
+        let changes = Int64(sqlite3_changes(connection))
+        if changes > 0, sqlite3_last_insert_rowid(connection) != 0 {
+            written.inserted += 1
+            return changes
+        }
+        guard changes == 0, let move else { return changes }
+        // Unchanged, older, or held in another day: the move writes only the last.
+        try check(Self.bindAndStep(row, from: 0, move), row: number, connection)
+        sqlite3_reset(move)
+        return Int64(sqlite3_changes(connection))
+    }
+
+    /// Throws the connection's error for row `number` unless the step was done.
+    private func check(_ code: Int32, row number: Int, _ connection: OpaquePointer?) throws {
+        guard code == SQLITE_DONE else {
+            let message = String(cString: sqlite3_errmsg(connection))
+            throw WarehouseError("load into \(request.table) failed at row \(number): \(message)")
+        }
     }
 
     /// The columns a merge updates: every one outside the key.
