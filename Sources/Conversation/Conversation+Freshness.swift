@@ -28,7 +28,13 @@ extension Conversation {
         let readings = await FreshnessReader.read(
             FreshnessReport.requests(for: subjects.map(\.table), in: manifest), from: runner.warehouse)
         let report = FreshnessReport(subjects: subjects, manifest: manifest, readings: readings, lastWrites: lastWrites, now: clock.now)
-        return CommandReply(FreshnessMessages.freshness(report, scope: scope, commandName: commandName))
+        let sourceRules: [SourceFreshnessRule] = switch target {
+        case nil: SourceFreshnessRule.all(in: manifest)
+        case let .pipeline(name): SourceFreshnessRule.all(in: manifest).filter { $0.pipeline == name }
+        case .table: []
+        }
+        let sources = await SourceFreshnessProbe(manifest: manifest, logger: logger).read(sourceRules)
+        return CommandReply(FreshnessMessages.freshness(report, sources: sources, scope: scope, commandName: commandName))
     }
 
     /// `/sluice volume TABLE [DAYS]`: rows per day over the last `days` days, judged by the table's

@@ -1,4 +1,5 @@
 import Foundation
+import SluiceCore
 
 /// Turns Slack's answers into `SlackDeliveryError`s that say what happened and what to do.
 enum SlackErrorGuidance {

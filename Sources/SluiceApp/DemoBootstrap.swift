@@ -17,7 +17,7 @@ public enum DemoBootstrap {
         let usesDemo = manifest.pipelines.flatMap(\.sources).contains { source in
             switch source.kind {
             case let .csv(path), let .ndjson(path): path.hasPrefix(directory + "/")
-            case .sqlite: false
+            case .sqlite, .postgres, .http, .gcs: false
             }
         }
         guard usesDemo else { return }

@@ -4,7 +4,10 @@ import SluiceCore
 /// Reads a manifest file and the model SQL it names from disk, relative to a base directory.
 public enum ManifestLoader {
     /// The parsed manifest or every problem in it; relative paths resolve against `baseDirectory`.
-    public static func load(_ path: String, baseDirectory: String) throws -> Result<Manifest, ManifestErrors> {
+    /// `${VAR}` references take their values from `environment` (the process's, by default).
+    public static func load(
+        _ path: String, baseDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Result<Manifest, ManifestErrors> {
         let base = baseDirectory
         let absolute = path.hasPrefix("/") ? path : base + "/" + path
         guard let data = FileManager.default.contents(atPath: absolute) else {
@@ -14,15 +17,17 @@ public enum ManifestLoader {
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationError("the manifest \(path) is not UTF-8 text")
         }
-        return ManifestParser.parse(yaml: text, file: path, baseDirectory: base) { sqlPath in
+        return ManifestParser.parse(yaml: text, file: path, baseDirectory: base, environment: environment) { sqlPath in
             let resolved = sqlPath.hasPrefix("/") ? sqlPath : base + "/" + sqlPath
             return FileManager.default.contents(atPath: resolved).flatMap { String(data: $0, encoding: .utf8) }
         }
     }
 
     /// The manifest, or a `ConfigurationError` listing every problem (what `serve` and `run` refuse to start on).
-    public static func loadValid(_ path: String, baseDirectory: String) throws -> Manifest {
-        switch try load(path, baseDirectory: baseDirectory) {
+    public static func loadValid(
+        _ path: String, baseDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> Manifest {
+        switch try load(path, baseDirectory: baseDirectory, environment: environment) {
         case let .success(manifest):
             return manifest
         case let .failure(errors):

@@ -91,7 +91,9 @@ public struct SluiceApplication: Sendable {
     public static func build(
         _ configuration: SluiceConfiguration, dependencies: SluiceDependencies = .live, logger: Logger
     ) throws -> SluiceApplication {
-        let manifest = try ManifestLoader.loadValid(configuration.manifestPath, baseDirectory: configuration.baseDirectory)
+        let manifest = try ManifestLoader.loadValid(
+            configuration.manifestPath, baseDirectory: configuration.baseDirectory, environment: configuration.environment)
+        RedactingLogHandler.values.withLock { $0 = manifest.secrets }
         try DemoBootstrap.ensureDemoData(for: manifest, logger: logger)
         let state = try SQLiteStateStore(path: configuration.resolve(configuration.statePath))
         let clock = dependencies.clock

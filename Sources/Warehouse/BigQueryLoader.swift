@@ -15,7 +15,7 @@ import SluiceCore
 ///   per asked day into `table$YYYYMMDD` with `WRITE_TRUNCATE`, so exactly those days are replaced
 ///   (a day without rows is emptied). Each day's load is atomic; the days are loaded one by one.
 /// A load job's statistics bill nothing; a `MERGE` statement is billed and reported.
-struct BigQueryLoader {
+struct BigQueryLoader: BigQueryLoadJobs {
     let client: BigQueryClient
     let cost: CostConfig
     let request: LoadRequest
@@ -23,8 +23,6 @@ struct BigQueryLoader {
     /// The column that numbers staged rows, so duplicates of a key keep the latest.
     static let sequenceColumn = "_sluice_seq"
 
-    private var labels: [String: String] { BigQueryLabels.job(request.context) }
-    private var table: TableName { request.table }
     private var prefix: String { "load_\(table.dataset)_\(table.table)" }
 
     /// Loads the rows as the request says; see the type's description.
@@ -142,28 +140,4 @@ struct BigQueryLoader {
             rowsOutsidePartitions: spool.rowsOutside)
     }
 
-    /// A query job (DDL or DML) for this load, with the step's labels and the byte cap.
-    private func run(_ sql: String, doing: String) async throws -> (stats: JobStats, dml: DMLStats?) {
-        let job = QueryJobRequest(
-            sql: sql, maximumBytesBilled: cost.maximumBytesBilled, labels: labels, maxRows: 0, jobIDPrefix: "merge_\(table.dataset)_\(table.table)")
-        let result = try await BigQueryFailure.translating(doing) { try await client.query(job) }
-        return (JobStats(rows: result.numDMLAffectedRows, bytesProcessed: result.totalBytesProcessed, bytesBilled: result.totalBytesBilled), result.dmlStats)
-    }
-
-    private func add(_ left: JobStats, _ right: JobStats) -> JobStats {
-        JobStats(rows: right.rows ?? left.rows, bytesProcessed: left.bytesProcessed + right.bytesProcessed, bytesBilled: left.bytesBilled + right.bytesBilled)
-    }
-
-    /// Rows in the table after the load, from `tables.get` (metadata: nothing billed).
-    private func rowCount(fallback: Int64) async throws -> Int64 {
-        let metadata = try await BigQueryFailure.translating("read the metadata of \(table)") {
-            try await client.table(dataset: table.dataset, table: table.table)
-        }
-        return metadata?.numRows ?? fallback
-    }
-
-    /// Deletes the staging table; one that cannot be deleted is left behind (named after its run).
-    private func dropQuietly(_ staging: TableName) async {
-        try? await client.deleteTable(dataset: staging.dataset, table: staging.table)
-    }
 }

@@ -14,6 +14,12 @@ public protocol Warehouse: Sendable {
     /// `rows`, leaves the table exactly as it was.
     func load(_ request: LoadRequest, rows: any RowSource) async throws -> LoadResult
 
+    /// Loads Cloud Storage objects that the warehouse reads itself (BigQuery: a load job with
+    /// `sourceUris`, so no byte passes through Sluice), by the same rules and all-or-nothing; nil
+    /// when this warehouse cannot read them (SQLite): the caller downloads them and calls
+    /// `load(_:rows:)`. See `SourceURIs`.
+    func load(_ request: LoadRequest, from objects: SourceURIs) async throws -> LoadResult?
+
     /// Builds a model (table, view or incremental upsert) from its SQL.
     func materialize(_ model: Model, context: JobContext) async throws -> JobStats
 
@@ -46,6 +52,9 @@ public protocol Warehouse: Sendable {
 }
 
 extension Warehouse {
+    /// A warehouse that cannot read Cloud Storage objects itself: the caller downloads them.
+    public func load(_ request: LoadRequest, from objects: SourceURIs) async throws -> LoadResult? { nil }
+
     /// Estimated bytes a model would process: `estimateBytes(of: .model(model))`.
     public func estimateBytes(of model: Model) async throws -> Int64 {
         try await estimateBytes(of: .model(model))

@@ -22,8 +22,16 @@ struct LoadStep {
 
     /// Runs the load; throws `ExtractError` or `WarehouseError` in the user's terms.
     func run(_ load: Load, source: Source, context: JobContext) async throws -> StepResult {
+        if case let .gcs(spec) = source.kind {
+            return try await GCSLoadStep(step: self).run(load, spec: spec, source: source, context: context)
+        }
         if let stream = StreamedSources.stream(for: source, manifest: manifest) {
-            return try await run(load, stream: stream, source: source, context: context)
+            // The load pulls a streamed source with blocking waits for the network: they run on the
+            // sources' own threads, so loads waiting for a slow API never hold the cooperative pool
+            // that answers Slack.
+            return try await withTaskExecutorPreference(SourceTaskExecutor.shared) {
+                try await run(load, stream: stream, source: source, context: context)
+            }
         }
         let table = load.table.description
         let days = load.partitionBy == nil ? nil : backfillDays
@@ -126,7 +134,7 @@ struct LoadStep {
     }
 
     /// The watermark to store after the load: the read rows' newest cursor, when it moves forward.
-    private func advancedWatermark(_ stored: String?, rows: ExtractedRows, source: Source) -> (String, String)? {
+    func advancedWatermark(_ stored: String?, rows: ExtractedRows, source: Source) -> (String, String)? {
         let type = rows.columns.first { $0.name == source.cursor }?.type ?? .string
         return advancedWatermark(stored, rows.newWatermark, as: type).map { (source.name, $0) }
     }

@@ -114,7 +114,7 @@ public struct PipelineRunner: Sendable {
         do {
             try await warehouse.prepare(datasets: Set(manifest.tables.map(\.dataset)))
         } catch {
-            notReady = Task.isCancelled ? "cancelled before it started" : "the warehouse is not ready: \(error)"
+            notReady = Task.isCancelled ? "cancelled before it started" : manifest.redact("the warehouse is not ready: \(error)")
         }
         run.state = .running
         run.startedAt = clock.now

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SluiceCore
 import StateStore
 import Warehouse
@@ -17,7 +18,21 @@ struct StepRunner: Sendable {
     /// rebuilt from scratch.
     let fullRefresh: Bool
 
+    /// Runs the step; its error and alert text never carry a secret (the manifest's redaction), since
+    /// they are stored, posted and logged.
     func execute(_ stepID: String) async -> StepResult {
+        var result = await perform(stepID)
+        result.error = result.error.map(manifest.redact)
+        result.detail = result.detail.map(manifest.redact)
+        if var observation = result.observation {
+            observation.title = manifest.redact(observation.title)
+            observation.detail = manifest.redact(observation.detail)
+            result.observation = observation
+        }
+        return result
+    }
+
+    private func perform(_ stepID: String) async -> StepResult {
         let context = JobContext(pipeline: pipeline.name, runID: runID, stepID: stepID)
         if let load = pipeline.loads.first(where: { RunPlan.loadStepID($0.table) == stepID }) {
             return await runLoad(load, context: context)
@@ -89,6 +104,13 @@ struct StepRunner: Sendable {
                 let newest = rule.source.column == nil ? facts.lastModified : facts.newestLoadedAt
                 outcome = FreshnessEvaluator.evaluate(rule: rule, newest: newest, now: clock.now)
                 stats = facts.stats
+            case let .sourceFreshness(name, _, _):
+                guard let rule = SourceFreshnessRule(check, pipeline: pipeline.name), let source = pipeline.source(named: name) else {
+                    throw WarehouseError("source \(name) is not in the manifest")
+                }
+                let newest = try await SourceFreshnessProbe(manifest: manifest, logger: Logger(label: "sluice.freshness")).newest(of: source)
+                outcome = FreshnessEvaluator.evaluate(rule: rule, newest: newest, now: clock.now)
+                stats = JobStats()
             case let .volume(table, settings):
                 let (verdict, recorded, billed) = try await volumeVerdict(table: table, settings: settings, context: context)
                 counts = recorded

@@ -53,7 +53,7 @@ public enum CheckColumns {
             return loadedAt.map { [CheckColumnReference(key: "loaded_at", column: $0, table: table)] } ?? []
         case let .volume(table, settings):
             return settings.dateColumn.map { [CheckColumnReference(key: "date_column", column: $0, table: table)] } ?? []
-        case .sql:
+        case .sql, .sourceFreshness:
             return []
         }
     }

@@ -22,7 +22,7 @@ public enum CheckSQL {
     /// - `sql`: the query itself, without a trailing `;`.
     public static func failingRowsQuery(for check: Check, dialect: SQLDialect) -> String? {
         switch check.kind {
-        case .freshness, .volume:
+        case .freshness, .sourceFreshness, .volume:
             return nil
         case let .notNull(table, column):
             return "select * from \(quote(table, dialect)) where \(quote(column, dialect)) is null"
@@ -133,7 +133,7 @@ public enum CheckSQL {
         case let .relationships(table, column, parent, field):
             if failing == 0 { return "Every \(column) in \(table) exists in \(parent).\(field)" }
             return "\(Format.rows(failing)) of \(table) \(verb) \(column) not found in \(parent).\(field)"
-        case .sql:
+        case .sql, .sourceFreshness:
             return failing == 0
                 ? "\(check.name) returned no rows"
                 : "\(check.name) returned \(Format.rows(failing))"

@@ -17,6 +17,20 @@ public enum FreshnessEvaluator {
             summary: "\(rule.table) is \(ageText) (\(rule.limit(for: age)); \(newestPhrase(source: rule.source, newest: newest)))")
     }
 
+    /// The freshness outcome of a source whose newest data (file, object or cursor) is from `newest`
+    /// (nil: the source has none), judged by the same `FreshnessLimits` as tables.
+    public static func evaluate(rule: SourceFreshnessRule, newest: Date?, now: Date) -> CheckOutcome {
+        let age = newest.map { now.timeIntervalSince($0) }
+        let status = rule.limits.verdict(age: age).checkStatus
+        guard let newest, let age else {
+            return CheckOutcome(status: status, summary: "source \(rule.source) has no data yet (no files, objects or rows)")
+        }
+        let ageText = age < 60 ? "under a minute old" : "\(Format.duration(age)) old"
+        return CheckOutcome(
+            status: status,
+            summary: "source \(rule.source)'s newest data is \(ageText) (\(rule.limits.limit(for: age)); newest \(Format.timestamp(newest)))")
+    }
+
     /// The outcome of a volume check: an anomaly fails (warns when the check's severity is `warn`);
     /// a normal day and too little history pass, the latter saying how many days exist and are needed.
     public static func volumeOutcome(verdict: VolumeVerdict, check: Check) -> CheckOutcome {

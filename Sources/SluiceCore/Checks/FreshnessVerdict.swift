@@ -96,30 +96,19 @@ public struct FreshnessRule: Sendable, Equatable {
             warnAfter: warnAfter, errorAfter: errorAfter, severity: check.severity)
     }
 
-    /// The verdict for data `age` seconds old (nil: the table has no data): past `error_after` is
-    /// stale (warn on a warn-severity check), past `warn_after` is warn, else fresh; no data counts
-    /// as older than every threshold. A rule without thresholds judges nothing.
-    public func verdict(age: TimeInterval?) -> FreshnessVerdict {
-        guard warnAfter != nil || errorAfter != nil else { return .unchecked }
-        let pastError: FreshnessVerdict = severity == .warn ? .warn : .stale
-        guard let age else { return errorAfter != nil ? pastError : .warn }
-        if let errorAfter, age > errorAfter.timeInterval { return pastError }
-        if let warnAfter, age > warnAfter.timeInterval { return .warn }
-        return .fresh
+    /// The thresholds and severity this rule judges by.
+    public var limits: FreshnessLimits {
+        FreshnessLimits(warnAfter: warnAfter, errorAfter: errorAfter, severity: severity)
     }
 
-    /// The threshold that `verdict` is about: `error after 6h` when past it, else `warn after 3h`
-    /// when past that or when it is the nearer limit, else `error after …`, else `no age limit`.
-    public func limit(for age: TimeInterval?) -> String {
-        if let errorAfter, let age, age > errorAfter.timeInterval { return "error after \(errorAfter)" }
-        return warnAfter.map { "warn after \($0)" } ?? errorAfter.map { "error after \($0)" } ?? "no age limit"
-    }
+    /// The verdict for data `age` seconds old (nil: the table has no data), by `FreshnessLimits`.
+    public func verdict(age: TimeInterval?) -> FreshnessVerdict { limits.verdict(age: age) }
+
+    /// The threshold `verdict` is about, by `FreshnessLimits`.
+    public func limit(for age: TimeInterval?) -> String { limits.limit(for: age) }
 
     /// Both thresholds, `warn after 3h, error after 6h`, or `no thresholds`.
-    public var thresholds: String {
-        let limits = [warnAfter.map { "warn after \($0)" }, errorAfter.map { "error after \($0)" }].compactMap { $0 }
-        return limits.isEmpty ? "no thresholds" : limits.joined(separator: ", ")
-    }
+    public var thresholds: String { limits.description }
 
     /// Every freshness check on `table` in the manifest: its own pipeline's first, then manifest order.
     public static func rules(for table: TableName, in manifest: Manifest) -> [FreshnessRule] {
@@ -141,5 +130,110 @@ public struct FreshnessRule: Sendable, Equatable {
             rules[table] = list.filter { $0.pipeline == own } + list.filter { $0.pipeline != own }
         }
         return rules
+    }
+}
+
+/// A freshness check's thresholds and severity: the only place a freshness age is judged, for tables
+/// and sources alike.
+public struct FreshnessLimits: Sendable, Equatable, CustomStringConvertible {
+    /// `warn_after`.
+    public var warnAfter: TimeSpan?
+    /// `error_after`.
+    public var errorAfter: TimeSpan?
+    /// `severity`: a warn-severity check past `error_after` warns.
+    public var severity: Severity
+
+    /// Creates limits.
+    public init(warnAfter: TimeSpan?, errorAfter: TimeSpan?, severity: Severity = .error) {
+        self.warnAfter = warnAfter
+        self.errorAfter = errorAfter
+        self.severity = severity
+    }
+
+    /// The verdict for data `age` seconds old (nil: no data): past `error_after` is stale (warn on a
+    /// warn-severity check), past `warn_after` is warn, else fresh; no data counts as older than every
+    /// threshold. Limits without thresholds judge nothing.
+    public func verdict(age: TimeInterval?) -> FreshnessVerdict {
+        guard warnAfter != nil || errorAfter != nil else { return .unchecked }
+        let pastError: FreshnessVerdict = severity == .warn ? .warn : .stale
+        guard let age else { return errorAfter != nil ? pastError : .warn }
+        if let errorAfter, age > errorAfter.timeInterval { return pastError }
+        if let warnAfter, age > warnAfter.timeInterval { return .warn }
+        return .fresh
+    }
+
+    /// The threshold that `verdict` is about: `error after 6h` when past it, else `warn after 3h`
+    /// when past that or when it is the nearer limit, else `error after …`, else `no age limit`.
+    public func limit(for age: TimeInterval?) -> String {
+        if let errorAfter, let age, age > errorAfter.timeInterval { return "error after \(errorAfter)" }
+        return warnAfter.map { "warn after \($0)" } ?? errorAfter.map { "error after \($0)" } ?? "no age limit"
+    }
+
+    /// Both thresholds, `warn after 3h, error after 6h`, or `no thresholds`.
+    public var description: String {
+        let limits = [warnAfter.map { "warn after \($0)" }, errorAfter.map { "error after \($0)" }].compactMap { $0 }
+        return limits.isEmpty ? "no thresholds" : limits.joined(separator: ", ")
+    }
+}
+
+/// A freshness check on a source (`freshness: exports`, a source's name rather than a table's): how
+/// old the newest data in the source itself is — the newest file's modification (csv, ndjson), the
+/// newest object's `updated` (gcs), the greatest cursor (postgres) — so a feed that stopped arriving
+/// alerts before any table goes stale.
+public struct SourceFreshnessRule: Sendable, Equatable {
+    /// The pipeline the check belongs to.
+    public var pipeline: String
+    /// The source's name.
+    public var source: String
+    /// Thresholds and severity.
+    public var limits: FreshnessLimits
+
+    /// Creates a rule.
+    public init(pipeline: String, source: String, limits: FreshnessLimits) {
+        self.pipeline = pipeline
+        self.source = source
+        self.limits = limits
+    }
+
+    /// The rule of a check, or nil when it is not a source freshness check.
+    public init?(_ check: Check, pipeline: String) {
+        guard case let .sourceFreshness(source, warnAfter, errorAfter) = check.kind else { return nil }
+        self.init(pipeline: pipeline, source: source, limits: FreshnessLimits(warnAfter: warnAfter, errorAfter: errorAfter, severity: check.severity))
+    }
+
+    /// Every source freshness check in the manifest, in manifest order.
+    public static func all(in manifest: Manifest) -> [SourceFreshnessRule] {
+        manifest.pipelines.flatMap { pipeline in pipeline.checks.compactMap { SourceFreshnessRule($0, pipeline: pipeline.name) } }
+    }
+}
+
+/// What a source freshness check's source said when asked: its newest data's instant, or why it could
+/// not be asked. `/sluice freshness` lists these beside the tables.
+public struct SourceFreshnessReading: Sendable, Equatable {
+    /// The check's rule.
+    public var rule: SourceFreshnessRule
+    /// The source's `kind:` word.
+    public var kind: String
+    /// The newest data's instant; nil: none (or unreadable, with `problem`).
+    public var newest: Date?
+    /// Why the source could not be asked (already redacted).
+    public var problem: String?
+
+    /// Creates a reading.
+    public init(rule: SourceFreshnessRule, kind: String, newest: Date?, problem: String? = nil) {
+        self.rule = rule
+        self.kind = kind
+        self.newest = newest
+        self.problem = problem
+    }
+
+    /// Age of the newest data at `now`.
+    public func age(now: Date) -> TimeInterval? {
+        newest.map { now.timeIntervalSince($0) }
+    }
+
+    /// The verdict at `now`, by the rule's limits; unknown when the source could not be asked.
+    public func verdict(now: Date) -> FreshnessVerdict {
+        problem == nil ? rule.limits.verdict(age: age(now: now)) : .unknown
     }
 }

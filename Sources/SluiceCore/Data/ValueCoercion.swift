@@ -3,6 +3,15 @@ import Foundation
 /// Turning source text into typed values, and ordering values as incremental cursors.
 /// Everything here parses bytes by hand: it runs once per cell of every extracted row.
 extension ColumnType {
+    /// The instant a timestamp or date text names (`2024-05-01T10:00:00Z`, `2024-05-01 10:00:00+02:00`,
+    /// `2024-05-01`; UTC when it carries no offset), or nil when it is neither.
+    public static func instant(_ text: String) -> Date? {
+        var text = text
+        return text.withUTF8 { bytes in
+            ByteField.parseTimestamp(ByteField.trimmed(bytes)).map { Date(timeIntervalSince1970: TimeInterval($0.seconds)) }
+        }
+    }
+
     /// The value of `text` as this type, or nil when it does not fit (a bad record).
     /// Empty text is `.null` for every type, as in BigQuery's CSV loads (the empty null marker).
     public func coerce(_ text: String) -> Value? {
@@ -52,7 +61,8 @@ extension ColumnType {
 
 extension Value {
     /// Orders a cursor value against a watermark: integers and floats numerically, dates and timestamps
-    /// chronologically (a date is its midnight), everything else as text. nil when either side is null.
+    /// chronologically (a date is its midnight), everything else as text — but two texts that both
+    /// read as numbers, or both as times, order as those. nil when either side is null.
     public static func compareCursor(_ value: Value, _ watermark: Value) -> ComparisonResult? {
         switch (value, watermark) {
         case (.null, _), (_, .null):
@@ -64,6 +74,15 @@ extension Value {
             return order(a, b)
         case (.date, .date), (.date, .timestamp), (.timestamp, .date), (.timestamp, .timestamp):
             guard let a = value.timestampText, let b = watermark.timestampText else { return nil }
+            return order(a, b)
+        case let (.string(a), .string(b)):
+            // An undeclared cursor column is text; numbers and times in it still order as such
+            // ("10" after "9"), or a read from the watermark would skip rows.
+            for type in [ColumnType.integer, .float, .timestamp] {
+                if let x = type.coerce(a), let y = type.coerce(b), x != .null, y != .null {
+                    return compareCursor(x, y)
+                }
+            }
             return order(a, b)
         default:
             guard let a = value.text, let b = watermark.text else { return nil }

@@ -24,12 +24,14 @@ public struct Manifest: Sendable, Equatable {
     public var pipelines: [Pipeline]
     /// Where the checks were written, for problems found after parsing.
     public var locations: ManifestLocations
+    /// What the manifest took from the environment (`${VAR}`), which every sink redacts.
+    public var secrets: ManifestSecrets
 
     /// Creates a manifest from already-validated parts.
     public init(
         file: String, baseDirectory: String, timeZone: TimeZone, warehouse: WarehouseConfig, cost: CostConfig,
         slack: SlackConfig, access: AccessConfig, backfill: BackfillConfig, pipelines: [Pipeline],
-        locations: ManifestLocations = ManifestLocations()
+        locations: ManifestLocations = ManifestLocations(), secrets: ManifestSecrets = ManifestSecrets()
     ) {
         self.file = file
         self.baseDirectory = baseDirectory
@@ -41,6 +43,12 @@ public struct Manifest: Sendable, Equatable {
         self.backfill = backfill
         self.pipelines = pipelines
         self.locations = locations
+        self.secrets = secrets
+    }
+
+    /// `text` without any secret: tokens and keys by pattern, and the values taken from the environment.
+    public func redact(_ text: String) -> String {
+        Secrets.redact(text, values: secrets)
     }
 
     /// The pipeline with this name, if any.

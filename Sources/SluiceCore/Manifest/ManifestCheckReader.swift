@@ -22,7 +22,11 @@ enum ManifestCheckReader {
     ]
 
     /// One check.
-    static func check(_ reader: YAMLReader, _ node: Node, number: Int, pipeline: String) -> ManifestCheckDraft {
+    /// `sources` are the pipeline's valid sources and `sourceNames` all its source names: a freshness
+    /// check may name a source instead of a table.
+    static func check(
+        _ reader: YAMLReader, _ node: Node, number: Int, pipeline: String, sources: [Source] = [], sourceNames: [String] = []
+    ) -> ManifestCheckDraft {
         let label = tentativeName(node).map { "check '\($0)'" } ?? "check #\(number) of pipeline '\(pipeline)'"
         let problemsBefore = reader.diagnostics.count
         guard let mapping = reader.mapping(node, what: label) else { return ManifestCheckDraft() }
@@ -51,6 +55,9 @@ enum ManifestCheckReader {
             let sqlName = reader.identifier(mapping, kind, required: true)
             checkKind = sqlKind(reader, mapping, draft: &draft)
             derivedName = sqlName
+        } else if kind == "freshness", let named = mapping.value(kind)?.scalar?.string, !named.contains(".") {
+            checkKind = sourceFreshness(reader, mapping, name: named, label: label, pipeline: pipeline, sources: sources, sourceNames: sourceNames)
+            derivedName = "source_freshness_\(named)"
         } else {
             let table = reader.tableName(mapping, kind, required: true)
             draft.table = table.map { ManifestTableReference(table: $0.name, mark: $0.mark) }
@@ -85,6 +92,50 @@ enum ManifestCheckReader {
                 "\(label) needs exactly one kind key: \(YAMLReader.alternatives(kinds, quoted: false))", at: mapping.mark
             )
         }
+    }
+
+    /// A freshness check on a source of the pipeline: `freshness: exports`. The source must be one
+    /// whose newest data can be told without reading it all: files (modification time), Cloud Storage
+    /// objects (`updated`) or a PostgreSQL source with a cursor (its greatest value).
+    private static func sourceFreshness(
+        _ reader: YAMLReader, _ mapping: YAMLMapping, name: String, label: String, pipeline: String,
+        sources: [Source], sourceNames: [String]
+    ) -> CheckKind? {
+        let node = mapping.value("freshness") ?? mapping.node
+        guard sourceNames.contains(name) else {
+            let hint = sourceNames.isEmpty ? "" : "; its sources are \(YAMLReader.alternatives(sourceNames, quoted: true))"
+            reader.report(
+                "\(label) checks '\(name)', which is neither a table (write dataset.table) nor a source of pipeline '\(pipeline)'"
+                    + (YAMLReader.didYouMean(name, sourceNames).isEmpty ? hint : YAMLReader.didYouMean(name, sourceNames)),
+                at: node)
+            return nil
+        }
+        if let entry = mapping.entry("loaded_at") {
+            reader.report("'loaded_at' applies to a table's freshness; a source's freshness is read from the source itself", at: entry.keyNode)
+        }
+        let warn = reader.timeSpan(mapping, "warn_after")
+        let error = reader.timeSpan(mapping, "error_after")
+        if !mapping.has("warn_after"), !mapping.has("error_after") {
+            reader.report("\(label) needs 'warn_after', 'error_after' or both (for example warn_after: 26h)", at: mapping.mark)
+        }
+        if let warn, let error, warn >= error, let node = mapping.value("warn_after") {
+            reader.report("'warn_after' (\(warn)) must be shorter than 'error_after' (\(error)) in \(label)", at: node)
+        }
+        // An invalid source was reported where it is defined; nothing more to say about it here.
+        guard let source = sources.first(where: { $0.name == name }) else { return nil }
+        switch source.kind {
+        case .csv, .ndjson, .gcs:
+            break
+        case .postgres where source.cursor != nil:
+            break
+        case .postgres:
+            reader.report("\(label): source '\(name)' needs a 'cursor' for its freshness to be its greatest cursor value", at: node)
+        case .sqlite, .http:
+            reader.report(
+                "\(label): the freshness of a \(source.kind.word) source cannot be read from the source; check the table it loads instead (freshness: dataset.table, loaded_at: \(source.cursor ?? "COLUMN"))",
+                at: node)
+        }
+        return .sourceFreshness(source: name, warnAfter: warn, errorAfter: error)
     }
 
     /// The settings of a `sql` check.

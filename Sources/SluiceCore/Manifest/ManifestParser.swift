@@ -14,13 +14,15 @@ public enum ManifestParser {
     ///   - yaml: The manifest's text.
     ///   - file: The manifest's name, used in diagnostics and kept in `Manifest.file`.
     ///   - baseDirectory: The directory relative paths resolve against, kept in `Manifest.baseDirectory`.
+    ///   - environment: The variables `${VAR}` and `${VAR:-default}` take their values from.
     ///   - readFile: Returns the contents of a model SQL file (the path as written in the manifest; the
     ///     caller resolves it against `baseDirectory`), or nil when it does not exist.
     /// - Returns: The manifest, or every problem found, sorted by position. When `slack.default_channel` is
     ///   omitted (allowed only when every pipeline and the digest name their own channel), the default
     ///   channel is the first pipeline's channel.
     public static func parse(
-        yaml: String, file: String, baseDirectory: String, readFile: (String) -> String?
+        yaml: String, file: String, baseDirectory: String, environment: [String: String] = [:],
+        readFile: (String) -> String?
     ) -> Result<Manifest, ManifestErrors> {
         let reader = YAMLReader(file: file)
         let composed: Node?
@@ -34,8 +36,11 @@ public enum ManifestParser {
             reader.report("the manifest is empty; it needs at least 'timezone' and 'pipelines'", at: nil)
             return .failure(ManifestErrors(diagnostics: reader.diagnostics))
         }
-        guard let mapping = reader.mapping(root, what: "the manifest", allowed: rootKeys) else {
-            return .failure(ManifestErrors(diagnostics: reader.diagnostics))
+        var interpolation = EnvironmentInterpolation(environment: environment, reader: reader)
+        let filled = yaml.contains("${") ? interpolation.fill(root) : root
+        let secrets = ManifestSecrets(interpolation.secrets)
+        guard let mapping = reader.mapping(filled, what: "the manifest", allowed: rootKeys) else {
+            return .failure(redacted(reader.diagnostics, secrets))
         }
 
         let timeZone = ManifestSettingsReader.timeZone(reader, mapping)
@@ -48,16 +53,27 @@ public enum ManifestParser {
         let pipelines = ManifestCrossReferences.resolve(reader, drafts, slack: slack)
 
         guard reader.diagnostics.isEmpty, let timeZone else {
-            return .failure(ManifestErrors(diagnostics: reader.diagnostics))
+            return .failure(redacted(reader.diagnostics, secrets))
         }
         let defaultChannel = slack.defaultChannel ?? pipelines.compactMap(\.channel).first ?? ""
         return .success(
             Manifest(
                 file: file, baseDirectory: baseDirectory, timeZone: timeZone, warehouse: warehouse, cost: cost,
                 slack: SlackConfig(defaultChannel: defaultChannel, digest: slack.digest, escalateAfter: slack.escalateAfter),
-                access: access, backfill: backfill, pipelines: pipelines, locations: locations(of: drafts)
+                access: access, backfill: backfill, pipelines: pipelines, locations: locations(of: drafts),
+                secrets: secrets
             )
         )
+    }
+
+    /// Problems as reported, without the values taken from the environment (a message that quotes a
+    /// value, `got '…'`, would otherwise print a secret).
+    private static func redacted(_ diagnostics: [ManifestDiagnostic], _ secrets: ManifestSecrets) -> ManifestErrors {
+        ManifestErrors(diagnostics: diagnostics.map { diagnostic in
+            var diagnostic = diagnostic
+            diagnostic.message = Secrets.redact(diagnostic.message, values: secrets)
+            return diagnostic
+        })
     }
 
     /// Where each check of each pipeline was written, by pipeline and check name.

@@ -61,7 +61,8 @@ enum ManifestPipelineReader {
             draft.models.append(model(reader, item, number: index + 1, pipeline: name, readFile: readFile))
         }
         for (index, item) in items(reader, mapping, "checks", pipeline: name).enumerated() {
-            draft.checks.append(ManifestCheckReader.check(reader, item, number: index + 1, pipeline: name))
+            draft.checks.append(ManifestCheckReader.check(
+                reader, item, number: index + 1, pipeline: name, sources: sources, sourceNames: sourceNames))
         }
         return draft
     }
@@ -95,64 +96,11 @@ enum ManifestPipelineReader {
                     at: entry.keyNode
                 )
             }
-            if let source = source(reader, name: entry.key, node: entry.value) {
+            if let source = ManifestSourceReader.source(reader, name: entry.key, node: entry.value) {
                 sources.append(source)
             }
         }
         return (sources, mapping.entries.map(\.key))
-    }
-
-    /// One source.
-    private static func source(_ reader: YAMLReader, name: String, node: Node) -> Source? {
-        let problemsBefore = reader.diagnostics.count
-        guard let mapping = reader.mapping(node, what: "source '\(name)'") else { return nil }
-        let kind = reader.choice(mapping, "kind", options: ["csv", "ndjson", "sqlite"], required: true)
-        let allowed = switch kind {
-        case "csv", "ndjson": ["kind", "path", "cursor", "encoding"]
-        default: ["kind", "path", "table", "query", "cursor"]
-        }
-        reader.checkKeys(mapping, allowed: allowed)
-        let path = reader.string(mapping, "path", required: true)
-        let cursor = reader.identifier(mapping, "cursor")
-        let encoding = kind == "csv" || kind == "ndjson" ? self.encoding(reader, mapping) : .utf8
-        var sqliteQuery: String?
-        if kind == "sqlite" {
-            let table = reader.identifier(mapping, "table")
-            let query = reader.string(mapping, "query")
-            if let table { sqliteQuery = "SELECT * FROM \"\(table)\"" }
-            if let query { sqliteQuery = query }
-            if let entry = mapping.entry("query"), mapping.entry("table") != nil {
-                reader.report("source '\(name)' has both 'table' and 'query'; keep one of them", at: entry.keyNode)
-            } else if !mapping.has("table"), !mapping.has("query") {
-                reader.report("source '\(name)' needs 'table' or 'query' to say what to read", at: mapping.mark)
-            }
-        }
-        guard reader.diagnostics.count == problemsBefore, let kind, let path else { return nil }
-        switch kind {
-        case "csv":
-            return Source(name: name, kind: .csv(path: path), cursor: cursor, encoding: encoding)
-        case "ndjson":
-            return Source(name: name, kind: .ndjson(path: path), cursor: cursor, encoding: encoding)
-        default:
-            return sqliteQuery.map { Source(name: name, kind: .sqlite(path: path, query: $0), cursor: cursor) }
-        }
-    }
-
-    /// `encoding:` of a file source — UTF-8 when absent; an unknown name is reported with the accepted ones.
-    private static func encoding(_ reader: YAMLReader, _ source: YAMLMapping) -> SourceEncoding {
-        guard let node = reader.value(source, "encoding", required: false),
-              let name = reader.text(node, label: "encoding") else { return .utf8 }
-        if let encoding = SourceEncoding(manifestName: name) { return encoding }
-        let accepted = SourceEncoding.allCases.map { encoding in
-            let aliases = encoding.manifestNames.dropFirst()
-            return encoding.manifestName + (aliases.isEmpty ? "" : " (or \(aliases.joined(separator: " or ")))")
-        }
-        reader.report(
-            "'encoding' must be \(YAMLReader.alternatives(accepted, quoted: false)), got '\(name)'"
-                + YAMLReader.didYouMean(name, SourceEncoding.allCases.flatMap(\.manifestNames)),
-            at: node
-        )
-        return .utf8
     }
 
     // MARK: Loads

@@ -123,6 +123,12 @@ public enum SourceKind: Sendable, Equatable {
     case ndjson(path: String)
     /// A SQLite database file and either a table or a query.
     case sqlite(path: String, query: String)
+    /// A PostgreSQL server's table or query.
+    case postgres(PostgresSourceSpec)
+    /// An HTTP JSON API, page by page.
+    case http(HTTPSourceSpec)
+    /// Objects of a Cloud Storage bucket.
+    case gcs(GCSSourceSpec)
 
     /// The manifest's `kind:` word.
     public var word: String {
@@ -130,6 +136,9 @@ public enum SourceKind: Sendable, Equatable {
         case .csv: "csv"
         case .ndjson: "ndjson"
         case .sqlite: "sqlite"
+        case .postgres: "postgres"
+        case .http: "http"
+        case .gcs: "gcs"
         }
     }
 }
@@ -297,13 +306,14 @@ public struct Check: Sendable, Equatable {
         self.severity = severity
     }
 
-    /// The table it checks; `sql` checks have none (their step runs after every model).
+    /// The table it checks; `sql` checks have none (their step runs after every model), nor do
+    /// source freshness checks (which read the source, before or beside its load).
     public var table: TableName? {
         switch kind {
         case let .freshness(table, _, _, _), let .volume(table, _), let .notNull(table, _),
             let .unique(table, _), let .acceptedValues(table, _, _), let .relationships(table, _, _, _):
             table
-        case .sql:
+        case .sql, .sourceFreshness:
             nil
         }
     }
@@ -313,6 +323,9 @@ public struct Check: Sendable, Equatable {
 public enum CheckKind: Sendable, Equatable {
     /// Age of the newest data against thresholds; `loadedAt` names a timestamp column, nil uses metadata.
     case freshness(TableName, loadedAt: String?, warnAfter: TimeSpan?, errorAfter: TimeSpan?)
+    /// Age of the newest data in a source itself (`freshness: SOURCE`): files' modification times,
+    /// objects' `updated`, a database's greatest cursor.
+    case sourceFreshness(source: String, warnAfter: TimeSpan?, errorAfter: TimeSpan?)
     /// Daily row counts against their own history.
     case volume(TableName, VolumeSettings)
     /// No nulls in the column.
@@ -329,7 +342,7 @@ public enum CheckKind: Sendable, Equatable {
     /// The manifest's word for the kind.
     public var word: String {
         switch self {
-        case .freshness: "freshness"
+        case .freshness, .sourceFreshness: "freshness"
         case .volume: "volume"
         case .notNull: "not_null"
         case .unique: "unique"

@@ -8,9 +8,12 @@ public enum FreshnessMessages {
 
     /// The reply. `scope` names what was asked about (`raw.orders`, `pipeline shop`), nil for every
     /// table; `commandName` is used in the hint when the list is cut.
-    public static func freshness(_ report: FreshnessReport, scope: String?, commandName: String = "/sluice") -> SlackMessage {
+    /// `sources` are the source freshness checks' readings, listed after the tables.
+    public static func freshness(
+        _ report: FreshnessReport, sources: [SourceFreshnessReading] = [], scope: String?, commandName: String = "/sluice"
+    ) -> SlackMessage {
         let title = "Freshness · " + (scope ?? "every table")
-        guard !report.entries.isEmpty else {
+        guard !report.entries.isEmpty || !sources.isEmpty else {
             return StatusMessages.note("\(scope.map { "`\($0)`" } ?? "The manifest") has no tables to report on.")
         }
         var blocks: [Block] = [.header(title), .section(text: summary(report))]
@@ -23,6 +26,10 @@ public enum FreshnessMessages {
                 previous = entry.observation.pipeline
             }
             lines.append(line(entry, now: report.now))
+        }
+        if !sources.isEmpty {
+            lines.append("*Sources*")
+            lines += sources.map { line($0, now: report.now) }
         }
         blocks += AnswerBlocks.sections(lines, maxBlocks: lineBlocks) { leftOut in
             "…\(leftOut) more line\(leftOut == 1 ? "" : "s") not shown; ask `\(commandName) freshness PIPELINE` or `\(commandName) freshness TABLE` for fewer."
@@ -55,6 +62,22 @@ public enum FreshnessMessages {
             parts.append("\(verb) by Sluice \(Format.ago(write.at, now: now)) (run \(write.runID))")
         } else {
             parts.append("not written by Sluice yet")
+        }
+        return parts.joined(separator: " · ")
+    }
+
+    /// One source's line: light, name and kind, age of its newest data, thresholds.
+    public static func line(_ reading: SourceFreshnessReading, now: Date) -> String {
+        var parts = ["\(reading.verdict(now: now).icon) source `\(reading.rule.source)` (\(reading.kind))"]
+        if let problem = reading.problem {
+            parts.append("could not be read: \(MessageFitting.truncate(problem, to: 300))")
+        } else if let age = reading.age(now: now), let newest = reading.newest {
+            parts.append("*\(ageText(age))*")
+            parts.append(reading.rule.limits.description)
+            parts.append("newest \(Format.timestamp(newest))")
+        } else {
+            parts.append("*no data yet*")
+            parts.append(reading.rule.limits.description)
         }
         return parts.joined(separator: " · ")
     }

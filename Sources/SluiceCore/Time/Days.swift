@@ -75,7 +75,7 @@ public enum Days {
     }
 
     /// The civil date of a day number (H. Hinnant's `civil_from_days`).
-    static func civil(fromDayNumber number: Int64) -> (year: Int, month: Int, day: Int) {
+    public static func civil(fromDayNumber number: Int64) -> (year: Int, month: Int, day: Int) {
         let z = number + 719_468
         let era = floorDivide(z, 146_097)
         let dayOfEra = z - era * 146_097

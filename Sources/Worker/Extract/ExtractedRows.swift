@@ -238,6 +238,7 @@ public final class ExtractedRows: RowSource {
         case .csv: try CSVRecordReader(path: file.path, displayPath: file.display, options: options)
         case .ndjson: try NDJSONRecordReader(path: file.path, displayPath: file.display, options: options)
         case let .sqlite(_, query): try SQLiteRecordReader(path: file.path, displayPath: file.display, query: query)
+        case .postgres, .http, .gcs: throw ExtractError(.unreadable, "source kind \(kind.word) is not read from files")
         }
     }
 

@@ -6,6 +6,9 @@ struct RecordBatch: Sendable {
     let width: Int
     /// Where these records come from, for messages (`page 3`); empty: numbered rows of the stream.
     var origin: String
+    /// The names of this batch's fields, when they differ from batch to batch (an API's pages, each
+    /// with the keys its records have); nil: the columns the producer announced.
+    var columns: [String]?
     /// The fields' bytes, one after another.
     private(set) var bytes: [UInt8] = []
     /// Per field: where it starts in `bytes`.

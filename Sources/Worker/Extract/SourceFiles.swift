@@ -32,6 +32,8 @@ enum SourceFiles {
         case let .sqlite(path, _):
             let absolute = absolutePath(path, baseDirectory: baseDirectory)
             return [File(path: absolute, display: display(absolute, baseDirectory: baseDirectory))]
+        case .postgres, .http, .gcs:
+            return []
         }
     }
 

@@ -10,9 +10,12 @@ final class StreamedRecordReader: RecordReader {
     private let pipe: RecordPipe
     private let task: Task<Void, Never>
     private let display: String
+    private let columnsVary: Bool
+    private var names: [String] = []
     private var batch: RecordBatch?
     private var record = -1
     private var number = 0
+    /// Per bound name: its field in the current batch, or -1 when the batch has no such field.
     private var positions: [Int] = []
     private var storage: UnsafeMutableRawBufferPointer
     private var finished = false
@@ -24,10 +27,13 @@ final class StreamedRecordReader: RecordReader {
     }
 
     /// Starts `producer` and waits (without blocking a thread) until it announces its columns.
-    /// `display` names the source in messages (`source 'orders'`). Throws what the producer throws
-    /// before announcing its columns (a refused connection, a failing first page).
+    /// `display` names the source in messages (`source 'orders'`). With `columnsVary` (an API whose
+    /// pages each have their own keys) every batch names its fields (`RecordBatch.columns`), and a
+    /// bound name a batch lacks is null in its records rather than missing from the source. Throws
+    /// what the producer throws before announcing its columns (a refused connection, a failing first page).
     static func open(
-        display: String, capacity: Int = 4, producer: @escaping @Sendable (RecordPipe) async throws -> Void
+        display: String, capacity: Int = 4, columnsVary: Bool = false,
+        producer: @escaping @Sendable (RecordPipe) async throws -> Void
     ) async throws -> StreamedRecordReader {
         let pipe = RecordPipe(capacity: capacity)
         let task = Task(executorPreference: SourceTaskExecutor.shared) {
@@ -44,7 +50,7 @@ final class StreamedRecordReader: RecordReader {
             } onCancel: {
                 pipe.cancel()
             }
-            return StreamedRecordReader(columns: columns, pipe: pipe, task: task, display: display)
+            return StreamedRecordReader(columns: columns, pipe: pipe, task: task, display: display, columnsVary: columnsVary)
         } catch {
             task.cancel()
             pipe.cancel()
@@ -52,11 +58,12 @@ final class StreamedRecordReader: RecordReader {
         }
     }
 
-    private init(columns: [String], pipe: RecordPipe, task: Task<Void, Never>, display: String) {
+    private init(columns: [String], pipe: RecordPipe, task: Task<Void, Never>, display: String, columnsVary: Bool) {
         sourceColumns = columns
         self.pipe = pipe
         self.task = task
         self.display = display
+        self.columnsVary = columnsVary
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 1)
     }
 
@@ -66,17 +73,20 @@ final class StreamedRecordReader: RecordReader {
         storage.deallocate()
     }
 
-    /// Binds names to the producer's columns; returns the names it does not have.
+    /// Binds names to the producer's columns; returns the names it does not have (none when the
+    /// columns vary by batch: a name not seen yet is null until a batch has it).
     func bind(_ names: [String]) -> [String] {
-        var missing: [String] = []
-        positions = names.map { name in
-            guard let index = sourceColumns.firstIndex(of: name) else {
-                missing.append(name)
-                return 0
-            }
-            return index
-        }
+        self.names = names
+        let missing = columnsVary ? [] : names.filter { !sourceColumns.contains($0) }
+        positions = Self.positions(of: names, in: batch?.columns ?? sourceColumns)
         return missing
+    }
+
+    /// Where each of `names` is among `columns` (-1: absent).
+    private static func positions(of names: [String], in columns: [String]) -> [Int] {
+        var index: [String: Int] = [:]
+        for (position, column) in columns.enumerated() where index[column] == nil { index[column] = position }
+        return names.map { index[$0] ?? -1 }
     }
 
     /// The next record, waiting for the producer when the current batch is used up; throws the
@@ -101,7 +111,8 @@ final class StreamedRecordReader: RecordReader {
 
     /// The raw value of bound column `index` of the current record, or nil for null.
     func field(_ index: Int) -> UnsafeBufferPointer<UInt8>? {
-        guard let batch, let range = batch.range(record: record, field: positions[index]) else { return nil }
+        let position = positions[index]
+        guard position >= 0, let batch, let range = batch.range(record: record, field: position) else { return nil }
         let base = storage.baseAddress.map { $0.assumingMemoryBound(to: UInt8.self) }
         return UnsafeBufferPointer(start: base.map { $0 + range.lowerBound }, count: range.count)
     }
@@ -116,6 +127,9 @@ final class StreamedRecordReader: RecordReader {
             if let source = bytes.baseAddress, let target = storage.baseAddress {
                 target.copyMemory(from: source, byteCount: bytes.count)
             }
+        }
+        if next.columns != nil || batch?.columns != nil {
+            positions = Self.positions(of: names, in: next.columns ?? sourceColumns)
         }
         batch = next
         record = -1

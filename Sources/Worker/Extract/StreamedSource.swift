@@ -20,7 +20,9 @@ protocol StreamedSource: Sendable {
 enum StreamedSources {
     static func stream(for source: Source, manifest: Manifest) -> (any StreamedSource)? {
         switch source.kind {
-        case .csv, .ndjson, .sqlite: nil
+        case let .postgres(spec): PostgresSource(name: source.name, spec: spec, cursor: source.cursor)
+        case let .http(spec): HTTPSource(name: source.name, spec: spec)
+        case .csv, .ndjson, .sqlite, .gcs: nil
         }
     }
 }

@@ -8,7 +8,8 @@ import Synchronization
 /// A small fake of BigQuery's REST API v2 for tests: real HTTP on loopback (Hummingbird on a free
 /// port) answering in BigQuery's JSON shapes, with canned answers instead of a SQL engine. Query
 /// jobs get what a test said for SQL containing some text (`respond(toQueryContaining:)`), or no
-/// rows; load jobs count their NDJSON lines; `tables.get` answers from what loads and destination
+/// rows; load jobs count their NDJSON lines (or, reading `sourceUris`, the lines of the objects
+/// given to `storeObject`); `tables.get` answers from what loads and destination
 /// queries wrote or from `setTable`. It rejects what BigQuery rejects on the wire (legacy SQL, a
 /// job without `jobReference.jobId`, a reused job id, malformed multipart bodies and Content-Range,
 /// bad partition decorators, unknown projects and datasets, bad labels, bytes over
@@ -108,6 +109,11 @@ final class FakeBigQuery: Sendable {
                 fields: fields, partitionField: partitionField, numRows: numRows, numBytes: numBytes, created: millis,
                 lastModified: millis)
         }
+    }
+
+    /// Stores a Cloud Storage object that load jobs with `sourceUris` can read (`gs://bucket/name`).
+    func storeObject(_ uri: String, _ text: String) {
+        state.withLock { $0.storageObjects[uri] = Array(text.utf8) }
     }
 
     /// Creates a dataset directly (not recorded).

@@ -17,6 +17,8 @@ struct FakeBigQueryState {
     var faults: [(operation: FakeOperation?, remaining: Int, fault: FakeFault)] = []
     var answers: [@Sendable (String) -> FakeAnswer?] = []
     var recorded: [FakeRequest] = []
+    /// Cloud Storage objects a load job with `sourceUris` can read, by `gs://bucket/name`.
+    var storageObjects: [String: [UInt8]] = [:]
 
     init(project: String, location: String, now: @escaping @Sendable () -> Date) {
         self.project = project
@@ -192,6 +194,9 @@ struct FakeBigQueryState {
     private mutating func insertQueryJob(_ bytes: [UInt8], fault: FakeFault?) throws -> FakeWireReply {
         let body = try JSONDecoder().decode(FakeJobBody.self, from: Data(bytes))
         let id = try jobID(body)
+        if let load = body.configuration?.load, !(load.sourceUris ?? []).isEmpty {
+            return try insertURILoadJob(body, id: id, load: load, bytes: bytes, fault: fault)
+        }
         guard let query = body.configuration?.query else {
             throw FakeError.invalid(body.configuration?.load == nil
                 ? "Required parameter is missing: configuration.query"
@@ -226,6 +231,69 @@ struct FakeBigQueryState {
                     destination, fields: job.answer.fields, partitionField: job.partitionField, write: query.writeDisposition ?? "WRITE_EMPTY",
                     create: query.createDisposition, rows: job.answer.rows.count)
             }
+        }
+    }
+
+    /// A load job that reads Cloud Storage objects itself (`configuration.load.sourceUris`), checked
+    /// as BigQuery checks it: `gs://bucket/object` URIs with at most one `*`, at most 10,000 of
+    /// them, a known `sourceFormat` (CSV by default), `skipLeadingRows` only for CSV, a schema unless
+    /// the table exists. The job reads the objects stored with `storeObject` (a missing one fails it
+    /// with `notFound`, a `*` matches by prefix and suffix) and counts their rows: CSV lines after
+    /// `skipLeadingRows` of each object, NDJSON lines.
+    private mutating func insertURILoadJob(
+        _ body: FakeJobBody, id: String, load: FakeJobBody.Load, bytes: [UInt8], fault: FakeFault?
+    ) throws -> FakeWireReply {
+        let uris = load.sourceUris ?? []
+        guard uris.count <= 10_000 else { throw FakeError.invalid("Too many source URIs: \(uris.count); the limit is 10000.") }
+        for uri in uris {
+            let rest = uri.hasPrefix("gs://") ? uri.dropFirst(5) : ""
+            guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex, rest.index(after: slash) != rest.endIndex else {
+                throw FakeError.invalid("Invalid source URI \(uri): it must be gs://bucket/object.")
+            }
+            guard uri.filter({ $0 == "*" }).count <= 1 else {
+                throw FakeError.invalid("Invalid source URI \(uri): only one * wildcard is supported.")
+            }
+        }
+        let format = load.sourceFormat ?? "CSV"
+        guard ["CSV", "NEWLINE_DELIMITED_JSON", "AVRO", "PARQUET", "ORC", "DATASTORE_BACKUP"].contains(format) else {
+            throw FakeError.invalid("Invalid source format \(format)")
+        }
+        guard format != "NEWLINE_DELIMITED_JSON" || load.skipLeadingRows == nil else {
+            throw FakeError.invalid("skipLeadingRows is only supported for CSV and Google Sheets sources (sourceFormat \(format)).")
+        }
+        guard let destination = load.destinationTable else { throw FakeError.required("Required parameter is missing: destinationTable") }
+        let key = "\(destination.datasetId ?? "").\((destination.tableId ?? "").split(separator: "$").first.map(String.init) ?? "")"
+        guard !(load.schema?.fields ?? []).isEmpty || tables[key] != nil else {
+            throw FakeError.invalid("No schema specified on job or table.")
+        }
+        guard jobs[id] == nil else { throw FakeError.duplicate("Job \(project):\(location).\(id)") }
+        let job = FakeJob(
+            id: id, type: "LOAD", sql: nil, labels: body.configuration?.labels ?? [:],
+            destination: "\(destination.datasetId ?? "").\(destination.tableId ?? "")",
+            writeDisposition: load.writeDisposition, createDisposition: load.createDisposition,
+            partitionField: load.timePartitioning?.field, maximumBytesBilled: nil, fields: load.schema?.fields ?? [], body: bytes,
+            created: nowMillis)
+        let skip = Int(load.skipLeadingRows?.value ?? 0)
+        return start(job, fault: fault) { state, job in
+            var rows = 0
+            for uri in uris {
+                let matching: [[UInt8]]
+                if let star = uri.firstIndex(of: "*") {
+                    let (head, tail) = (uri[..<star], uri[uri.index(after: star)...])
+                    matching = state.storageObjects.keys.sorted().filter { $0.hasPrefix(head) && $0.hasSuffix(tail) }.compactMap { state.storageObjects[$0] }
+                } else {
+                    matching = state.storageObjects[uri].map { [$0] } ?? []
+                }
+                guard !matching.isEmpty else { throw FakeError.notFound("URI \(uri)") }
+                for object in matching {
+                    let lines = object.split(separator: UInt8(ascii: "\n")).filter { !$0.allSatisfy { $0 == 0x20 || $0 == 0x0D } }
+                    rows += max(lines.count - (format == "CSV" ? skip : 0), 0)
+                }
+            }
+            job.outputRows = rows
+            try state.write(
+                destination, fields: job.fields, partitionField: job.partitionField, write: load.writeDisposition,
+                create: load.createDisposition, rows: rows)
         }
     }
 

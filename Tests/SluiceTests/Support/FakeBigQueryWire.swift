@@ -31,6 +31,7 @@ struct FakeJobBody: Decodable, Sendable {
     struct Load: Decodable, Sendable {
         var sourceFormat: String?, destinationTable: Table?, schema: Schema?, writeDisposition: String?, createDisposition: String?
         var timePartitioning: Partitioning?, ignoreUnknownValues: Bool?
+        var sourceUris: [String]?, skipLeadingRows: Int64Text?, maxBadRecords: Int64Text?
     }
     struct Configuration: Decodable, Sendable { var query: Query?, load: Load?, labels: [String: String]?, dryRun: Bool? }
     var jobReference: Reference?

@@ -35,9 +35,10 @@ final class Workspace: Sendable {
         try Data(bytes).write(to: url)
     }
 
-    /// Parses a manifest whose relative paths resolve in this workspace; fails the test on diagnostics.
-    func manifest(_ yaml: String) throws -> Manifest {
-        let result = ManifestParser.parse(yaml: yaml, file: "sluice.yml", baseDirectory: root) { sqlPath in
+    /// Parses a manifest whose relative paths resolve in this workspace, `${VAR}` filled from
+    /// `environment`; fails the test on diagnostics.
+    func manifest(_ yaml: String, environment: [String: String] = [:]) throws -> Manifest {
+        let result = ManifestParser.parse(yaml: yaml, file: "sluice.yml", baseDirectory: root, environment: environment) { sqlPath in
             let full = sqlPath.hasPrefix("/") ? sqlPath : self.path(sqlPath)
             return FileManager.default.contents(atPath: full).flatMap { String(data: $0, encoding: .utf8) }
         }
