@@ -32,25 +32,11 @@ final class GCSCuttingProxy: Sendable {
     /// proxy and its base URL.
     static func run<T>(upstream: String, _ body: (GCSCuttingProxy, String) async throws -> T) async throws -> T {
         let proxy = GCSCuttingProxy(upstream: upstream)
-        let (ports, announce) = AsyncStream<Int>.makeStream()
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             try await proxy.forward(request)
         }
-        var logger = Logger(label: "gcs-cutting-proxy")
-        logger.logLevel = .critical
-        let app = Application(
-            responder: responder, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                announce.yield(channel.localAddress?.port ?? 0)
-                announce.finish()
-            },
-            logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else { throw FakeGCSError("the cutting proxy did not start") }
-            return try await body(proxy, "http://127.0.0.1:\(port)")
+        return try await LoopbackServer.run(label: "Cloud Storage cutting proxy", responder: responder) { port in
+            try await body(proxy, "http://127.0.0.1:\(port)")
         }
     }
 

@@ -35,25 +35,11 @@ final class FakeBigQuery: Sendable {
         _ body: (FakeBigQuery) async throws -> T
     ) async throws -> T {
         let fake = FakeBigQuery(project: project, location: location, now: now)
-        let (ports, announce) = AsyncStream<Int>.makeStream()
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             let body = try await request.body.collect(upTo: 1 << 30)
             return fake.respond(to: request, body: body)
         }
-        var logger = Logger(label: "fake-bigquery")
-        logger.logLevel = .critical
-        let app = Application(
-            responder: responder, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                announce.yield(channel.localAddress?.port ?? 0)
-                announce.finish()
-            },
-            logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else { throw FakeError.invalid("the fake BigQuery server did not start") }
+        return try await LoopbackServer.run(label: "fake BigQuery", responder: responder) { port in
             fake.state.withLock { $0.baseURL = "http://127.0.0.1:\(port)" }
             return try await body(fake)
         }

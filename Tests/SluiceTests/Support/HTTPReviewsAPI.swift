@@ -127,24 +127,7 @@ final class HTTPReviewsAPI: Sendable {
     func run<Value: Sendable>(_ body: @Sendable (String) async throws -> Value) async throws -> Value {
         let box = box
         let responder = CallbackResponder<BasicRequestContext> { request, _ in try await Self.respond(request, box) }
-        let (ports, announce) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "reviews-api")
-        logger.logLevel = .critical
-        let app = Application(
-            responder: responder, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                announce.yield(channel.localAddress?.port ?? 0)
-                announce.finish()
-            },
-            logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask(executorPreference: Executor.shared) {
-                defer { announce.finish() }
-                try await app.runService(gracefulShutdownSignals: [])
-            }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else { throw StubFailure(message: "the reviews API did not start") }
+        return try await LoopbackServer.run(label: "reviews API", executor: Executor.shared, responder: responder) { port in
             let base = "http://127.0.0.1:\(port)"
             box.state.withLock { $0.baseURL = base }
             return try await body(base)
