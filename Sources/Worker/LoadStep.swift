@@ -26,10 +26,12 @@ struct LoadStep {
             return try await GCSLoadStep(step: self).run(load, spec: spec, source: source, context: context)
         }
         if let stream = StreamedSources.stream(for: source, manifest: manifest) {
-            // The load pulls a streamed source with blocking waits for the network: they run on the
-            // sources' own threads, so loads waiting for a slow API never hold the cooperative pool
-            // that answers Slack.
-            return try await withTaskExecutorPreference(SourceTaskExecutor.shared) {
+            // The load pulls a streamed source with blocking waits for the network: they run on a
+            // thread of the load's own, so loads waiting for a slow API hold neither the cooperative
+            // pool that answers Slack nor the threads the sources' producers run on.
+            let thread = LoadThreadExecutor(name: "sluice load \(load.table)")
+            defer { thread.shutdown() }
+            return try await withTaskExecutorPreference(thread) {
                 try await run(load, stream: stream, source: source, context: context)
             }
         }
