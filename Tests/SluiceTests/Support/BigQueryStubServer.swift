@@ -26,6 +26,27 @@ struct StubRequest: Sendable {
     func header(_ name: String) -> String? { headers[name.lowercased()] }
 }
 
+extension StubRequest {
+    /// What `request` carried: method, path, query parameters, headers (repeated ones joined with
+    /// `, `) and up to `limit` bytes of body.
+    init(recording request: Request, upTo limit: Int) async throws {
+        var request = request
+        let bytes = try await request.collectBody(upTo: limit)
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
+        }
+        var query: [String: String] = [:]
+        for item in URLComponents(string: request.uri.string)?.queryItems ?? [] {
+            query[item.name] = item.value ?? ""
+        }
+        self.init(
+            method: request.method.rawValue, path: request.uri.path, query: query, headers: headers,
+            body: Array(bytes.readableBytesView))
+    }
+}
+
 /// What the stub answers.
 struct StubResponse: Sendable {
     var status: Int
@@ -77,21 +98,7 @@ final class BigQueryStubServer: Sendable {
     }
 
     private func respond(_ request: Request) async throws -> Response {
-        var request = request
-        let bytes = try await request.collectBody(upTo: 64 * 1024 * 1024)
-        var headers: [String: String] = [:]
-        for field in request.headers {
-            let name = field.name.canonicalName
-            headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
-        }
-        var query: [String: String] = [:]
-        for item in URLComponents(string: request.uri.string)?.queryItems ?? [] {
-            query[item.name] = item.value ?? ""
-        }
-        let recorded = StubRequest(
-            method: request.method.rawValue, path: request.uri.path, query: query, headers: headers,
-            body: Array(bytes.readableBytesView)
-        )
+        let recorded = try await StubRequest(recording: request, upTo: 64 * 1024 * 1024)
         let index = log.withLock { log in
             log.append(recorded)
             return log.count - 1

@@ -147,20 +147,7 @@ final class HTTPReviewsAPI: Sendable {
 
     /// Records `request` and answers it.
     private static func respond(_ request: Request, _ box: Box) async throws -> Response {
-        var request = request
-        let bytes = try await request.collectBody(upTo: 1024 * 1024)
-        var headers: [String: String] = [:]
-        for field in request.headers {
-            let name = field.name.canonicalName
-            headers[name] = headers[name].map { $0 + ", " + field.value } ?? field.value
-        }
-        var query: [String: String] = [:]
-        for item in URLComponents(string: request.uri.string)?.queryItems ?? [] {
-            query[item.name] = item.value ?? ""
-        }
-        let recorded = StubRequest(
-            method: request.method.rawValue, path: request.uri.path, query: query, headers: headers,
-            body: Array(bytes.readableBytesView))
+        let recorded = try await StubRequest(recording: request, upTo: 1024 * 1024)
         box.state.withLock { $0.log.append(recorded) }
         let reply = respond(recorded, box)
         var fields = HTTPFields()
