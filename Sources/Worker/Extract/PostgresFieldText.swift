@@ -44,112 +44,109 @@ enum PostgresFieldText {
         }
     }
 
-    /// The binary value did not have its type's shape.
-    struct Malformed: Error {
-        let kind: Kind
+    /// Writes the text of `value` (a `kind` value's binary form) to `out`; false when its bytes do
+    /// not fit its type.
+    static func write(_ value: ByteBuffer, as kind: Kind, into out: inout [UInt8]) -> Bool {
+        value.withUnsafeReadableBytes { write($0, as: kind, into: &out) }
     }
 
-    /// Appends the text of `value` (a `kind` value's binary form) to `batch` as the next field;
-    /// `scratch` is room the conversion reuses.
-    @inline(__always)
-    static func append(_ value: ByteBuffer, as kind: Kind, to batch: inout RecordBatch, scratch: inout [UInt8]) throws(Malformed) {
+    /// Writes the text of `value` (a `kind` value's binary form) to `out`; false when its bytes do
+    /// not fit its type.
+    static func write(_ value: UnsafeRawBufferPointer, as kind: Kind, into out: inout [UInt8]) -> Bool {
+        let count = value.count
         switch kind {
         case .text:
-            batch.append(field: value.readableBytesView)
+            out.append(contentsOf: value)
         case .jsonb:
             // Version byte 1, then the JSON text.
-            guard value.readableBytes >= 1, value.getInteger(at: value.readerIndex, as: UInt8.self) == 1 else {
-                throw Malformed(kind: kind)
-            }
-            batch.append(field: value.readableBytesView.dropFirst())
-        default:
-            scratch.removeAll(keepingCapacity: true)
-            guard write(value, as: kind, into: &scratch) else { throw Malformed(kind: kind) }
-            batch.append(field: scratch)
-        }
-    }
-
-    /// Writes the text of a non-text value; false when its bytes do not fit its type.
-    static func write(_ value: ByteBuffer, as kind: Kind, into out: inout [UInt8]) -> Bool {
-        let count = value.readableBytes
-        let at = value.readerIndex
-        switch kind {
-        case .text, .jsonb:
-            out.append(contentsOf: value.readableBytesView.dropFirst(kind == .jsonb ? 1 : 0))
+            guard count >= 1, value[0] == 1 else { return false }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: value[1...]))
         case .bool:
-            guard count == 1, let byte = value.getInteger(at: at, as: UInt8.self) else { return false }
-            out.append(contentsOf: byte == 0 ? falseText : trueText)
+            guard count == 1 else { return false }
+            out.append(contentsOf: value[0] == 0 ? falseText : trueText)
         case .int2:
-            guard count == 2, let v = value.getInteger(at: at, as: Int16.self) else { return false }
-            decimal(Int64(v), into: &out)
+            guard count == 2 else { return false }
+            fixed(&out) { $0.decimal(Int64(integer(value, 0, as: Int16.self))) }
         case .int4:
-            guard count == 4, let v = value.getInteger(at: at, as: Int32.self) else { return false }
-            decimal(Int64(v), into: &out)
+            guard count == 4 else { return false }
+            fixed(&out) { $0.decimal(Int64(integer(value, 0, as: Int32.self))) }
         case .int8:
-            guard count == 8, let v = value.getInteger(at: at, as: Int64.self) else { return false }
-            decimal(v, into: &out)
+            guard count == 8 else { return false }
+            fixed(&out) { $0.decimal(integer(value, 0, as: Int64.self)) }
         case .oid:
-            guard count == 4, let v = value.getInteger(at: at, as: UInt32.self) else { return false }
-            decimal(Int64(v), into: &out)
+            guard count == 4 else { return false }
+            fixed(&out) { $0.decimal(Int64(integer(value, 0, as: UInt32.self))) }
         case .float4:
-            guard count == 4, let bits = value.getInteger(at: at, as: UInt32.self) else { return false }
-            out.append(contentsOf: Float(bitPattern: bits).description.utf8)
+            guard count == 4 else { return false }
+            out.append(contentsOf: Float(bitPattern: integer(value, 0, as: UInt32.self)).description.utf8)
         case .float8:
-            guard count == 8, let bits = value.getInteger(at: at, as: UInt64.self) else { return false }
-            out.append(contentsOf: Double(bitPattern: bits).description.utf8)
+            guard count == 8 else { return false }
+            out.append(contentsOf: Double(bitPattern: integer(value, 0, as: UInt64.self)).description.utf8)
         case .numeric:
             return numeric(value, into: &out)
         case .uuid:
             guard count == 16 else { return false }
-            for i in 0..<16 {
-                if i == 4 || i == 6 || i == 8 || i == 10 { out.append(dash) }
-                guard let byte = value.getInteger(at: at + i, as: UInt8.self) else { return false }
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0x0F)])
+            fixed(&out) { text in
+                for i in 0..<16 {
+                    if i == 4 || i == 6 || i == 8 || i == 10 { text.byte(dash) }
+                    let byte = value[i]
+                    text.byte(hexDigits[Int(byte >> 4)])
+                    text.byte(hexDigits[Int(byte & 0x0F)])
+                }
             }
         case .bytea:
             base64(value, into: &out)
         case .date:
-            guard count == 4, let days = value.getInteger(at: at, as: Int32.self) else { return false }
+            guard count == 4 else { return false }
+            let days = integer(value, 0, as: Int32.self)
             if days == .max { out.append(contentsOf: infinityText); return true }
             if days == .min { out.append(contentsOf: minusInfinityText); return true }
-            let year = date(Int64(days) + epochDay, into: &out)
-            if year <= 0 { out.append(contentsOf: bcText) }
+            fixed(&out) { text in
+                let year = text.date(Int64(days) + epochDay)
+                if year <= 0 { text.bytes(bcText) }
+            }
         case .timestamp, .timestamptz:
-            guard count == 8, let micros = value.getInteger(at: at, as: Int64.self) else { return false }
+            guard count == 8 else { return false }
+            let micros = integer(value, 0, as: Int64.self)
             if micros == .max { out.append(contentsOf: infinityText); return true }
             if micros == .min { out.append(contentsOf: minusInfinityText); return true }
             let day = floorDivide(micros, 86_400_000_000)
             let ofDay = micros - day * 86_400_000_000
-            let year = date(day + epochDay, into: &out)
-            out.append(0x54)  // T
-            let seconds = ofDay / 1_000_000
-            digits(seconds / 3600, width: 2, into: &out)
-            out.append(colon)
-            digits(seconds / 60 % 60, width: 2, into: &out)
-            out.append(colon)
-            digits(seconds % 60, width: 2, into: &out)
-            out.append(dot)
-            digits(ofDay % 1_000_000, width: 6, into: &out)
-            if kind == .timestamptz { out.append(0x5A) }  // Z
-            if year <= 0 { out.append(contentsOf: bcText) }
+            fixed(&out) { text in
+                let year = text.date(day + epochDay)
+                text.byte(0x54)  // T
+                let seconds = ofDay / 1_000_000
+                text.digits(seconds / 3600, width: 2)
+                text.byte(colon)
+                text.digits(seconds / 60 % 60, width: 2)
+                text.byte(colon)
+                text.digits(seconds % 60, width: 2)
+                text.byte(dot)
+                text.digits(ofDay % 1_000_000, width: 6)
+                if kind == .timestamptz { text.byte(0x5A) }  // Z
+                if year <= 0 { text.bytes(bcText) }
+            }
         }
         return true
+    }
+
+    /// The big-endian integer at `offset` of `bytes` (the caller checked the length).
+    @inline(__always)
+    static func integer<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, _ offset: Int, as: T.Type) -> T {
+        T(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
     }
 
     // MARK: Numeric
 
     /// PostgreSQL's binary numeric: digit count, weight (of the first base-10000 digit), sign, display
     /// scale, then the base-10000 digits; written as PostgreSQL's own `numeric_out` writes it.
-    private static func numeric(_ value: ByteBuffer, into out: inout [UInt8]) -> Bool {
-        let at = value.readerIndex
-        guard value.readableBytes >= 8,
-              let count = value.getInteger(at: at, as: Int16.self), count >= 0,
-              let weight = value.getInteger(at: at + 2, as: Int16.self),
-              let sign = value.getInteger(at: at + 4, as: UInt16.self),
-              let scale = value.getInteger(at: at + 6, as: UInt16.self),
-              value.readableBytes == 8 + 2 * Int(count)
-        else { return false }
+    private static func numeric(_ value: UnsafeRawBufferPointer, into out: inout [UInt8]) -> Bool {
+        guard value.count >= 8 else { return false }
+        let count = integer(value, 0, as: Int16.self)
+        let weight = integer(value, 2, as: Int16.self)
+        let sign = integer(value, 4, as: UInt16.self)
+        let scale = integer(value, 6, as: UInt16.self)
+        guard count >= 0, value.count == 8 + 2 * Int(count) else { return false }
         switch sign {
         case 0xC000: out.append(contentsOf: "NaN".utf8); return true
         case 0xD000: out.append(contentsOf: "Infinity".utf8); return true
@@ -160,7 +157,8 @@ enum PostgresFieldText {
         }
         func digit(_ index: Int) -> Int64? {
             guard index >= 0, index < Int(count) else { return 0 }
-            guard let d = value.getInteger(at: at + 8 + 2 * index, as: Int16.self), d >= 0, d < 10_000 else { return nil }
+            let d = integer(value, 8 + 2 * index, as: Int16.self)
+            guard d >= 0, d < 10_000 else { return nil }
             return Int64(d)
         }
         if weight < 0 {
@@ -168,7 +166,7 @@ enum PostgresFieldText {
         } else {
             for index in 0...Int(weight) {
                 guard let d = digit(index) else { return false }
-                if index == 0 { decimal(d, into: &out) } else { digits(d, width: 4, into: &out) }
+                if index == 0 { fixed(&out) { $0.decimal(d) } } else { fixed(&out) { $0.digits(d, width: 4) } }
             }
         }
         guard scale > 0 else { return true }
@@ -199,49 +197,87 @@ enum PostgresFieldText {
     /// 2000-01-01, PostgreSQL's epoch, in days since 1970-01-01.
     private static let epochDay: Int64 = 10_957
 
-    /// Writes `YYYY-MM-DD` of a day since 1970-01-01 (years before 1 as PostgreSQL counts them: 1 BC
-    /// is year 0001, the caller adds ` BC`); returns the proleptic year (0 for 1 BC).
-    private static func date(_ day: Int64, into out: inout [UInt8]) -> Int64 {
-        let civil = Days.civil(fromDayNumber: day)
-        let (y, m, d) = (Int64(civil.year), Int64(civil.month), Int64(civil.day))
-        let shown = y <= 0 ? 1 - y : y
-        if shown > 9999 { decimal(shown, into: &out) } else { digits(shown, width: 4, into: &out) }
-        out.append(dash)
-        digits(m, width: 2, into: &out)
-        out.append(dash)
-        digits(d, width: 2, into: &out)
-        return y
-    }
-
-    /// `value` in decimal, with a minus sign when negative.
-    private static func decimal(_ value: Int64, into out: inout [UInt8]) {
-        if value < 0 { out.append(minus) }
-        let magnitude = value.magnitude
-        var divisor: UInt64 = 1
-        while divisor <= magnitude / 10 { divisor *= 10 }
-        while divisor > 0 {
-            out.append(zero + UInt8(truncatingIfNeeded: magnitude / divisor % 10))
-            divisor /= 10
+    /// Runs `write` on room for up to `ASCIIText.room` bytes on the stack, then appends what it wrote
+    /// to `out` at once (one append per value, not one per character).
+    @inline(__always)
+    private static func fixed(_ out: inout [UInt8], _ write: (inout ASCIIText) -> Void) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: ASCIIText.room) { room in
+            guard let base = room.baseAddress else { return }
+            var text = ASCIIText(base: base)
+            write(&text)
+            out.append(contentsOf: UnsafeBufferPointer(start: base, count: text.count))
         }
     }
 
-    /// The last `width` decimal digits of a non-negative `value`, zero-padded.
-    @inline(__always)
-    private static func digits(_ value: Int64, width: Int, into out: inout [UInt8]) {
-        let start = out.count
-        out.append(contentsOf: repeatElement(zero, count: width))
-        var rest = value
-        var index = start + width - 1
-        while index >= start {
-            out[index] = zero &+ UInt8(truncatingIfNeeded: rest % 10)
-            rest /= 10
-            index -= 1
+    /// ASCII written into fixed room: at most `room` bytes, which holds the longest fixed-width value
+    /// (a uuid: 36 bytes; a timestamp of year 294276: 32; an int8: 20).
+    private struct ASCIIText {
+        static let room = 48
+        let base: UnsafeMutablePointer<UInt8>
+        private(set) var count = 0
+
+        init(base: UnsafeMutablePointer<UInt8>) {
+            self.base = base
+        }
+
+        @inline(__always)
+        mutating func byte(_ byte: UInt8) {
+            base[count] = byte
+            count += 1
+        }
+
+        mutating func bytes(_ bytes: [UInt8]) {
+            for byte in bytes { self.byte(byte) }
+        }
+
+        /// `value` in decimal, with a minus sign when negative.
+        mutating func decimal(_ value: Int64) {
+            if value < 0 { byte(minus) }
+            let magnitude = value.magnitude
+            var width = 1
+            var bound: UInt64 = 10
+            while width < 20, magnitude >= bound {
+                width += 1
+                bound = bound &* 10
+            }
+            digits(magnitude, width: width)
+        }
+
+        /// The last `width` decimal digits of a non-negative `value`, zero-padded.
+        @inline(__always)
+        mutating func digits(_ value: Int64, width: Int) {
+            digits(UInt64(truncatingIfNeeded: value), width: width)
+        }
+
+        @inline(__always)
+        private mutating func digits(_ value: UInt64, width: Int) {
+            var rest = value
+            var index = count + width - 1
+            while index >= count {
+                base[index] = zero &+ UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+                index -= 1
+            }
+            count += width
+        }
+
+        /// `YYYY-MM-DD` of a day since 1970-01-01 (years before 1 as PostgreSQL counts them: 1 BC is
+        /// year 0001, the caller adds ` BC`); returns the proleptic year (0 for 1 BC).
+        mutating func date(_ day: Int64) -> Int64 {
+            let civil = Days.civil(fromDayNumber: day)
+            let (y, m, d) = (Int64(civil.year), Int64(civil.month), Int64(civil.day))
+            let shown = y <= 0 ? 1 - y : y
+            if shown > 9999 { decimal(shown) } else { digits(shown, width: 4) }
+            byte(dash)
+            digits(m, width: 2)
+            byte(dash)
+            digits(d, width: 2)
+            return y
         }
     }
 
     /// Standard base64 with padding.
-    private static func base64(_ value: ByteBuffer, into out: inout [UInt8]) {
-        let bytes = value.readableBytesView
+    private static func base64(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         var index = bytes.startIndex
         while index < bytes.endIndex {
             let b0 = UInt32(bytes[index])

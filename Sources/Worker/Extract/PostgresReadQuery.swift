@@ -1,3 +1,4 @@
+import PostgresNIO
 import SluiceCore
 
 /// The SQL a postgres source runs: its relation (a table's every column, or the manifest's query as a
@@ -33,19 +34,21 @@ struct PostgresReadQuery: Sendable {
     /// No rows, every column: the result's description says the names and types.
     var probe: String { "select * from (\(relation)\n) as source limit 0" }
 
-    /// The read: `columns` in the result's order, each as `PostgresFieldText` reads it (arrays as
-    /// JSON, types without a binary reading as their text), ordered by the cursor, from `$1` on when
-    /// `filtered`.
+    /// The read: one column per row, the record of `columns` in the result's order (`row(…)`, sent in
+    /// its binary form: a field count, then each field's type, length and bytes, which
+    /// `PostgresRecordFields` splits without a cell per value), each as `PostgresFieldText` reads it
+    /// (arrays as JSON, types without a binary reading as their text), ordered by the cursor and,
+    /// when `filtered`, from `$1` on.
     func read(_ columns: [PostgresSourceColumn], filtered: Bool) -> String {
         let list = columns.map { column -> String in
             let name = Self.quoted(column.name)
             switch column.reading {
             case .native: return name
-            case .json: return "to_json(\(name)) as \(name)"
-            case .text: return "\(name)::text as \(name)"
+            case .json: return "to_json(\(name))"
+            case .text: return "\(name)::text"
             }
         }
-        var sql = "select \(list.joined(separator: ", ")) from (\(relation)\n) as source"
+        var sql = "select row(\(list.joined(separator: ", "))) as record from (\(relation)\n) as source"
         if let cursor {
             if filtered { sql += " where \(Self.quoted(cursor)) >= $1" }
             sql += " order by \(Self.quoted(cursor))"
@@ -86,5 +89,13 @@ struct PostgresSourceColumn: Sendable, Equatable {
     }
 
     let name: String
+    /// The column's type, as the result describes it (a domain's base type).
+    let type: PostgresDataType
     let reading: Reading
+
+    /// How `PostgresFieldText` turns the field's bytes into text: the type's own reading, or text
+    /// (JSON and `::text` arrive as text).
+    var kind: PostgresFieldText.Kind {
+        reading == .native ? PostgresFieldText.kind(of: type) ?? .text : .text
+    }
 }

@@ -73,7 +73,7 @@ enum PostgresSession {
                 if PostgresFieldText.kind(of: column.type) != nil { .native }
                 else if arrays.contains(column.type.rawValue) { .json }
                 else { .text }
-            return PostgresSourceColumn(name: column.name, reading: reading)
+            return PostgresSourceColumn(name: column.name, type: column.type, reading: reading)
         }
     }
 }

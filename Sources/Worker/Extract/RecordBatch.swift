@@ -47,6 +47,38 @@ struct RecordBatch: Sendable {
         }
     }
 
+    /// Adds the next field of the record being built as the bytes `write` appends to the batch's
+    /// own (no copy in between); when `write` returns false, what it wrote is taken back, no field
+    /// is added, and the result is false.
+    @inline(__always)
+    mutating func appendField(writing write: (inout [UInt8]) -> Bool) -> Bool {
+        let start = bytes.count
+        guard write(&bytes) else {
+            bytes.removeSubrange(start...)
+            return false
+        }
+        starts.append(start)
+        lengths.append(bytes.count - start)
+        open += 1
+        if open == width {
+            problems.append(nil)
+            open = 0
+        }
+        return true
+    }
+
+    /// Takes back record `record` and everything added after it, complete or not (a record found
+    /// bad after some of its fields were added leaves nothing behind).
+    mutating func removeRecords(from record: Int) {
+        let field = record * width
+        guard field < starts.count else { return }
+        bytes.removeSubrange(starts[field]...)
+        starts.removeSubrange(field...)
+        lengths.removeSubrange(field...)
+        problems.removeSubrange(min(record, problems.count)...)
+        open = 0
+    }
+
     /// Adds a null field.
     mutating func appendNull() {
         append(field: nil as [UInt8]?)
