@@ -1,6 +1,7 @@
 import Foundation
 import SluiceCore
 import Testing
+@testable import Worker
 
 @Suite struct ValueCoercionTests {
     @Test(arguments: [
@@ -29,6 +30,30 @@ import Testing
         #expect(ColumnType.float.coerce(text) == nil)
     }
 
+
+    /// Short decimals take a fast path (digits and a power of ten, no String): against the standard
+    /// library's parser (strtod) as an oracle, on random decimals of every length around the path's
+    /// limits (15 digits, 22 after the point), the result is the very same double, sign of zero included.
+    @Test func shortDecimalsParseToTheSameDoubleAsTheStandardLibrary() {
+        var generator = SplitMix64(seed: 0x5EED_F10A7)
+        var texts = ["0", "-0", "0.0", "-0.0", "000123.4500", "999999999999999", "0.000000000000000000001", "123456789012345.6"]
+        for _ in 0..<20_000 {
+            let whole = Int(generator.next() % 17)
+            let fraction = Int(generator.next() % 25)
+            let digits = String((0..<(whole + fraction)).map { _ in Character(String(generator.next() % 10)) })
+            var text = generator.next() % 3 == 0 ? "-" : ""
+            text += whole == 0 && fraction == 0 ? "0" : String(digits.prefix(whole))
+            if fraction > 0 { text += "." + String(digits.suffix(fraction)) }
+            texts.append(text)
+        }
+        for text in texts {
+            let expected = Double(text)
+            #expect(ColumnType.float.coerce(text) == expected.map(Value.float), "\(text)")
+            if let expected, case let .float(value)? = ColumnType.float.coerce(text) {
+                #expect(value.sign == expected.sign, "\(text)")
+            }
+        }
+    }
     @Test func booleansInEveryAcceptedSpelling() {
         for text in ["true", "TRUE", "True", "1", "yes", "YES"] {
             #expect(ColumnType.boolean.coerce(text) == .boolean(true), "\(text)")

@@ -72,7 +72,10 @@ extension Value {
         case (.integer, .float), (.float, .integer), (.float, .float):
             guard let a = value.number, let b = watermark.number else { return nil }
             return order(a, b)
-        case (.date, .date), (.date, .timestamp), (.timestamp, .date), (.timestamp, .timestamp):
+        case let (.timestamp(a), .timestamp(b)), let (.date(a), .date(b)):
+            // Same form on both sides: the text orders like the times (no midnight to add).
+            return order(a, b)
+        case (.date, .timestamp), (.timestamp, .date):
             guard let a = value.timestampText, let b = watermark.timestampText else { return nil }
             return order(a, b)
         case let (.string(a), .string(b)):
@@ -222,23 +225,50 @@ enum ByteField {
     static func float(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
         var i = 0
         let n = bytes.count
-        if bytes[0] == plus || bytes[0] == minus { i = 1 }
+        let negative = bytes[0] == minus
+        if bytes[0] == plus || negative { i = 1 }
         var digits = 0
-        while i < n, bytes[i] >= zero, bytes[i] <= nine { i += 1; digits += 1 }
+        // The digits as an integer and how many follow the point, while exact (at most 15 digits).
+        var mantissa: UInt64 = 0
+        var fractionDigits = 0
+        while i < n, bytes[i] >= zero, bytes[i] <= nine {
+            mantissa = mantissa &* 10 &+ UInt64(bytes[i] &- zero)
+            i += 1
+            digits += 1
+        }
         if i < n, bytes[i] == dot {
             i += 1
-            while i < n, bytes[i] >= zero, bytes[i] <= nine { i += 1; digits += 1 }
+            while i < n, bytes[i] >= zero, bytes[i] <= nine {
+                mantissa = mantissa &* 10 &+ UInt64(bytes[i] &- zero)
+                i += 1
+                digits += 1
+                fractionDigits += 1
+            }
         }
         guard digits > 0 else { return nil }
+        var exponent = false
         if i < n, bytes[i] | 0x20 == 0x65 {
+            exponent = true
             i += 1
             if i < n, bytes[i] == plus || bytes[i] == minus { i += 1 }
             var exponentDigits = 0
             while i < n, bytes[i] >= zero, bytes[i] <= nine { i += 1; exponentDigits += 1 }
             guard exponentDigits > 0 else { return nil }
         }
-        guard i == n, let value = Double(String(decoding: bytes, as: UTF8.self)), value.isFinite else { return nil }
+        guard i == n else { return nil }
+        if !exponent, digits <= 15, fractionDigits < exactPowersOfTen.count {
+            // Both the digits and the power of ten are exact doubles, so one division rounds
+            // correctly: the same double strtod returns, without making a String.
+            let value = Double(mantissa) / exactPowersOfTen[fractionDigits]
+            return negative ? -value : value
+        }
+        guard let value = Double(String(decoding: bytes, as: UTF8.self)), value.isFinite else { return nil }
         return value
+    }
+
+    /// 10⁰ … 10²², every power of ten a double holds exactly.
+    private static let exactPowersOfTen: [Double] = (0...22).map { power in
+        (0..<power).reduce(1.0) { value, _ in value * 10 }
     }
 
     /// `true`/`false`, `1`/`0`, `yes`/`no`, any case.
