@@ -16,22 +16,17 @@ struct GCSBigQueryLoadTests {
     }
 
     static func yaml(uri: String, format: String, write: String) -> String {
-        """
-            timezone: UTC
-            warehouse: { kind: bigquery, project: sluice-test, location: US }
-            slack: { default_channel: "#alerts" }
-            pipelines:
-              sales:
-                sources:
-                  exports: { kind: gcs, uri: "\(uri)", format: \(format), cursor: updated_at }
-                loads:
-                  - source: exports
-                    table: raw.sales
-                    write: \(write)
-            \(write == "merge" ? "        key: id\n" : "")\
-                    max_bad_records: 2
-                    columns: { id: integer, sale_date: date, amount: integer, updated_at: timestamp }
-            """
+        onePipelineYAML(
+            "sales", channel: "#alerts", warehouse: "{ kind: bigquery, project: sluice-test, location: US }",
+            sources: "exports: { kind: gcs, uri: \"\(uri)\", format: \(format), cursor: updated_at }",
+            loads: """
+                - source: exports
+                  table: raw.sales
+                  write: \(write)
+                \(write == "merge" ? "  key: id\n" : "")\
+                  max_bad_records: 2
+                  columns: { id: integer, sale_date: date, amount: integer, updated_at: timestamp }
+                """)
     }
 
     /// Puts an object in the emulator and where the fake BigQuery reads `sourceUris`; returns its generation.

@@ -16,21 +16,16 @@ struct GCSSQLiteLoadTests {
 
     /// A pipeline `sales` loading source `exports` (`uri`) into raw.sales.
     static func manifest(_ space: Workspace, uri: String, format: String = "csv", write: String = "merge", partition: Bool = false) throws -> Manifest {
-        try space.manifest("""
-            timezone: UTC
-            warehouse: { kind: sqlite, path: warehouse }
-            slack: { default_channel: "#alerts" }
-            pipelines:
-              sales:
-                sources:
-                  exports: { kind: gcs, uri: "\(uri)", format: \(format), cursor: updated_at }
-                loads:
-                  - source: exports
-                    table: raw.sales
-                    write: \(write)
-            \(write == "merge" ? "        key: id\n" : "")\(partition ? "        partition_by: sale_date\n" : "")\
-                    columns: { id: integer, sale_date: date, amount: integer, updated_at: timestamp }
-            """)
+        try space.manifest(onePipelineYAML(
+            "sales", channel: "#alerts",
+            sources: "exports: { kind: gcs, uri: \"\(uri)\", format: \(format), cursor: updated_at }",
+            loads: """
+                - source: exports
+                  table: raw.sales
+                  write: \(write)
+                \(write == "merge" ? "  key: id\n" : "")\(partition ? "  partition_by: sale_date\n" : "")\
+                  columns: { id: integer, sale_date: date, amount: integer, updated_at: timestamp }
+                """))
     }
 
     /// A connection to the suite's emulator (or `endpoint`), no waiting between retries, small pages.

@@ -27,23 +27,19 @@ struct PostgresSourceTests {
         """
 
     static func shopYAML(partitioned: Bool = false) -> String {
-        """
-        timezone: UTC
-        warehouse: { kind: sqlite, path: warehouse }
-        slack: { default_channel: "#data" }
-        pipelines:
-          shop:
-            sources:
-              orders:   { kind: postgres, url: "${SHOP_DB_URL}", table: public.orders, cursor: updated_at }
-              payments: { kind: postgres, url: "${SHOP_DB_URL}", query: "select id, order_id, amount, updated_at from payments where not test", cursor: updated_at }
-            loads:
-              - source: orders
-                table: raw.orders
-                write: merge
-                key: order_id\(partitioned ? "\n        partition_by: order_date" : "")
-                columns: { order_id: integer, customer_id: integer, status: string, amount: float, order_date: date, updated_at: timestamp }
-              - { source: payments, table: raw.payments, write: merge, key: id }
-        """
+        onePipelineYAML(
+            sources: """
+                orders:   { kind: postgres, url: "${SHOP_DB_URL}", table: public.orders, cursor: updated_at }
+                payments: { kind: postgres, url: "${SHOP_DB_URL}", query: "select id, order_id, amount, updated_at from payments where not test", cursor: updated_at }
+                """,
+            loads: """
+                - source: orders
+                  table: raw.orders
+                  write: merge
+                  key: order_id\(partitioned ? "\n  partition_by: order_date" : "")
+                  columns: { order_id: integer, customer_id: integer, status: string, amount: float, order_date: date, updated_at: timestamp }
+                - { source: payments, table: raw.payments, write: merge, key: id }
+                """)
     }
 
     private func server() throws -> PostgresServer {
@@ -130,17 +126,13 @@ struct PostgresSourceTests {
             """)
         // Rows stream in index order (no sort first), so the failing row comes after 14,999 rows were sent.
         try await server.execute("alter database \(database) set enable_sort = off")
-        let yaml = """
-            timezone: UTC
-            warehouse: { kind: sqlite, path: warehouse }
-            slack: { default_channel: "#data" }
-            pipelines:
-              shop:
-                sources:
-                  orders: { kind: postgres, url: "${SHOP_DB_URL}", query: "select order_id, updated_at, 1 / (case when order_id = 15000 then 0 else 1 end) as one from orders", cursor: updated_at }
-                loads:
-                  - { source: orders, table: raw.orders, write: merge, key: order_id, columns: { order_id: integer, updated_at: timestamp, one: integer } }
-            """
+        let yaml = onePipelineYAML(
+            sources: """
+                orders: { kind: postgres, url: "${SHOP_DB_URL}", query: "select order_id, updated_at, 1 / (case when order_id = 15000 then 0 else 1 end) as one from orders", cursor: updated_at }
+                """,
+            loads: """
+                - { source: orders, table: raw.orders, write: merge, key: order_id, columns: { order_id: integer, updated_at: timestamp, one: integer } }
+                """)
         let shop = try PostgresPipelineHarness(yaml: yaml, url: server.url(database: database))
         #expect(try await shop.run().state == .succeeded)
         let watermark = try await shop.watermark("orders")
@@ -174,19 +166,15 @@ struct PostgresSourceTests {
               '{1,2,3}', '{a,"b c",NULL}', '{1.5,2}', '{1.10,2}', '\\x0102ff', '1 day 2 hours', 'happy', 'NaN');
             insert into types (id) values (2);
             """)
-        let yaml = """
-            timezone: UTC
-            warehouse: { kind: sqlite, path: warehouse }
-            slack: { default_channel: "#data" }
-            pipelines:
-              shop:
-                sources:
-                  types: { kind: postgres, url: "${SHOP_DB_URL}", table: types }
-                  typed: { kind: postgres, url: "${SHOP_DB_URL}", query: "select id, i8, n2, f8, b, d, ts, tz from types" }
-                loads:
-                  - { source: types, table: raw.types, write: truncate }
-                  - { source: typed, table: raw.typed, write: truncate, columns: { id: integer, i8: integer, n2: float, f8: float, b: boolean, d: date, ts: timestamp, tz: timestamp } }
-            """
+        let yaml = onePipelineYAML(
+            sources: """
+                types: { kind: postgres, url: "${SHOP_DB_URL}", table: types }
+                typed: { kind: postgres, url: "${SHOP_DB_URL}", query: "select id, i8, n2, f8, b, d, ts, tz from types" }
+                """,
+            loads: """
+                - { source: types, table: raw.types, write: truncate }
+                - { source: typed, table: raw.typed, write: truncate, columns: { id: integer, i8: integer, n2: float, f8: float, b: boolean, d: date, ts: timestamp, tz: timestamp } }
+                """)
         let shop = try PostgresPipelineHarness(yaml: yaml, url: server.url(database: database))
         let run = try await shop.run()
         #expect(run.state == .succeeded, "\(run.error ?? "")")
@@ -266,17 +254,13 @@ struct PostgresSourceTests {
     @Test func tlsWithSSLModeRequireAndVerifyFull() async throws {
         let server = try server()
         let database = try await server.database()
-        let yaml = """
-            timezone: UTC
-            warehouse: { kind: sqlite, path: warehouse }
-            slack: { default_channel: "#data" }
-            pipelines:
-              shop:
-                sources:
-                  tls: { kind: postgres, url: "${SHOP_DB_URL}", query: "select 1 as id, (select ssl from pg_stat_ssl where pid = pg_backend_pid()) as encrypted" }
-                loads:
-                  - { source: tls, table: raw.tls, write: truncate }
-            """
+        let yaml = onePipelineYAML(
+            sources: """
+                tls: { kind: postgres, url: "${SHOP_DB_URL}", query: "select 1 as id, (select ssl from pg_stat_ssl where pid = pg_backend_pid()) as encrypted" }
+                """,
+            loads: """
+                - { source: tls, table: raw.tls, write: truncate }
+                """)
         let required = try PostgresPipelineHarness(yaml: yaml, url: server.url(database: database, sslmode: "require"))
         let run = try await required.run()
         #expect(run.state == .succeeded, "\(run.error ?? "")")

@@ -28,23 +28,18 @@ final class HTTPSourceHarness: Sendable {
         source: String, load: String = "", columns: String = HTTPSourceHarness.columns, environment: [String: String] = [:]
     ) throws {
         space = try Workspace()
-        let yaml = """
-            timezone: UTC
-            warehouse: { kind: sqlite, path: warehouse }
-            slack: { default_channel: "#alerts" }
-            pipelines:
-              reviews:
-                sources:
-                  reviews: { kind: http, \(source) }
-                loads:
-                  - source: reviews
-                    table: raw.reviews
-                    write: merge
-                    key: id
-                    partition_by: review_date
-                    columns: \(columns)
-            \(load.isEmpty ? "" : "        " + load)
-            """
+        let yaml = onePipelineYAML(
+            "reviews", channel: "#alerts",
+            sources: "reviews: { kind: http, \(source) }",
+            loads: """
+                - source: reviews
+                  table: raw.reviews
+                  write: merge
+                  key: id
+                  partition_by: review_date
+                  columns: \(columns)
+                \(load.isEmpty ? "" : "  " + load)
+                """)
         manifest = try space.manifest(yaml, environment: environment)
         state = try space.stateStore()
         warehouse = try space.warehouse()

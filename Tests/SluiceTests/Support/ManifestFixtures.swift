@@ -62,3 +62,26 @@ struct ManifestProblemCase: Sendable, CustomTestStringConvertible {
     /// The title, as the test report shows each case.
     var testDescription: String { title }
 }
+
+/// A manifest of one pipeline on `warehouse` (the SQLite default unless given): `sources` and `loads`
+/// are the lines under those keys (one entry per line, or blocks with their own indentation), indented
+/// here, so a test writes only what it is about.
+func onePipelineYAML(
+    _ pipeline: String = "shop", channel: String = "#data", warehouse: String = "{ kind: sqlite, path: warehouse }",
+    sources: String, loads: String
+) -> String {
+    func indented(_ block: String) -> String {
+        block.split(separator: "\n", omittingEmptySubsequences: false).map { "      " + $0 }.joined(separator: "\n")
+    }
+    return """
+        timezone: UTC
+        warehouse: \(warehouse)
+        slack: { default_channel: "\(channel)" }
+        pipelines:
+          \(pipeline):
+            sources:
+        \(indented(sources))
+            loads:
+        \(indented(loads))
+        """
+}
