@@ -116,23 +116,30 @@ struct SQLiteRowWriter {
         return "UPDATE \(SQLiteCatalog.qualified(request.table)) SET \(assignments) WHERE \(conditions.joined(separator: " AND "))"
     }
 
-    /// Writes every row of the stream with `statement`.
-    func write(_ rows: any RowSource, with statement: Statement, db: Database) throws -> Written {
+    /// Writes every row of the stream with `statement`, binding each row's fields in place.
+    func write(_ source: any RowSource, with statement: Statement, db: Database) throws -> Written {
+        let rows = LentRows.lending(source)
         let prepared = try db.makeStatement(sql: sql(statement))
         let handle = prepared.sqliteStatement
         let move = try moveSQL(statement).map { try db.makeStatement(sql: $0) }
         let moveHandle = move?.sqliteStatement
         let connection = db.sqliteConnection
         defer {
+            // No binding may outlive the row whose bytes it points into.
             sqlite3_reset(handle)
-            if let moveHandle { sqlite3_reset(moveHandle) }
+            sqlite3_clear_bindings(handle)
+            if let moveHandle {
+                sqlite3_reset(moveHandle)
+                sqlite3_clear_bindings(moveHandle)
+            }
         }
         let width = request.columns.count
         let partitionIndex = request.partitionBy.flatMap { column in request.columns.firstIndex { $0.name == column } }
         let keptDays = request.replacePartitions.map(Set.init)
         var written = Written()
         var rowNumber = 0
-        while let row = try rows.nextRow() {
+        while try rows.advanceRow() {
+            let row = rows.fields
             rowNumber += 1
             if rowNumber % Self.cancellationStride == 0, Task.isCancelled { throw CancellationError() }
             guard row.count == width else {
@@ -153,13 +160,13 @@ struct SQLiteRowWriter {
 
     /// Writes one row and returns how many rows it changed (0 or 1), counting an insert in `written`.
     private func step(
-        _ row: [Value], number: Int, _ handle: OpaquePointer, move: OpaquePointer?, _ connection: OpaquePointer?,
-        written: inout Written
+        _ row: UnsafeBufferPointer<FieldValue>, number: Int, _ handle: OpaquePointer, move: OpaquePointer?,
+        _ connection: OpaquePointer?, written: inout Written
     ) throws -> Int64 {
         // An insert sets the connection's last rowid; an upsert's update leaves it: so each row
         // says which it was, without counting the table.
         sqlite3_set_last_insert_rowid(connection, 0)
-        try check(Self.bindAndStep(row, from: 0, handle), row: number, connection)
+        try check(Self.bindAndStep(row, handle), row: number, connection)
         sqlite3_reset(handle)
         let changes = Int64(sqlite3_changes(connection))
         if changes > 0, sqlite3_last_insert_rowid(connection) != 0 {
@@ -168,7 +175,7 @@ struct SQLiteRowWriter {
         }
         guard changes == 0, let move else { return changes }
         // Unchanged, older, or held in another day: the move writes only the last.
-        try check(Self.bindAndStep(row, from: 0, move), row: number, connection)
+        try check(Self.bindAndStep(row, move), row: number, connection)
         sqlite3_reset(move)
         return Int64(sqlite3_changes(connection))
     }
@@ -188,19 +195,15 @@ struct SQLiteRowWriter {
     }
 
     /// True when the value's day (its first ten characters) is one of `days`.
-    private static func isInside(_ value: Value, days: Set<String>) -> Bool {
-        switch value {
-        case let .date(text), let .timestamp(text), let .string(text): days.contains(String(text.prefix(10)))
-        case .null, .integer, .float, .boolean: false
-        }
+    private static func isInside(_ field: FieldValue, days: Set<String>) -> Bool {
+        guard let text = field.text else { return false }
+        return days.contains(String(decoding: UnsafeBufferPointer(rebasing: text.prefix(10)), as: UTF8.self))
     }
 
-    /// Binds the row's values from `start` on, then steps the statement, all while the UTF-8 bytes
-    /// of its text values are pinned: SQLite reads them in place (`SQLITE_STATIC`) instead of
-    /// copying each one, and the bindings are cleared before the bytes are released.
-    private static func bindAndStep(_ row: [Value], from start: Int, _ handle: OpaquePointer) -> Int32 {
-        var index = start
-        while index < row.count {
+    /// Binds the row's fields and steps the statement. SQLite reads the text in place
+    /// (`SQLITE_STATIC`): the fields' bytes stay valid until the row source's next row.
+    private static func bindAndStep(_ row: UnsafeBufferPointer<FieldValue>, _ handle: OpaquePointer) -> Int32 {
+        for index in row.indices {
             let parameter = Int32(index + 1)
             switch row[index] {
             case .null:
@@ -211,24 +214,16 @@ struct SQLiteRowWriter {
                 sqlite3_bind_double(handle, parameter, number)
             case let .boolean(flag):
                 sqlite3_bind_int64(handle, parameter, flag ? 1 : 0)
-            case let .string(text), let .date(text), let .timestamp(text):
-                var text = text
-                let next = index + 1
-                return text.withUTF8 { bytes in
-                    if let base = bytes.baseAddress {
-                        let characters = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
-                        sqlite3_bind_text(handle, parameter, characters, Int32(bytes.count), nil)
-                    } else {
-                        sqlite3_bind_text(handle, parameter, "", 0, transient)
-                    }
-                    return bindAndStep(row, from: next, handle)
+            case let .string(bytes), let .date(bytes), let .timestamp(bytes):
+                if let base = bytes.baseAddress {
+                    let characters = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
+                    sqlite3_bind_text(handle, parameter, characters, Int32(bytes.count), nil)
+                } else {
+                    sqlite3_bind_text(handle, parameter, "", 0, transient)
                 }
             }
-            index += 1
         }
-        let code = sqlite3_step(handle)
-        sqlite3_clear_bindings(handle)
-        return code
+        return sqlite3_step(handle)
     }
 
     /// `SQLITE_TRANSIENT`: SQLite copies the bytes before the call returns.

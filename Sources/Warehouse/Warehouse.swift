@@ -68,6 +68,16 @@ public protocol RowSource: AnyObject {
     func nextRow() throws -> [Value]?
 }
 
+/// A row source that can also lend each row's fields in place (`FieldValue`, text pointing into its
+/// own buffers) instead of making `[Value]`: a loader that binds fields directly (SQLite) reads it
+/// without an allocation per value. A stream is read one way or the other, never both.
+public protocol FieldRowSource: RowSource {
+    /// Moves to the next row; false when the stream is finished. Throws as `nextRow` does.
+    func advanceRow() throws -> Bool
+    /// The current row's fields, one per column of the load; valid until the next `advanceRow`.
+    var fields: UnsafeBufferPointer<FieldValue> { get }
+}
+
 /// What to load and how.
 public struct LoadRequest: Sendable {
     /// Destination table.

@@ -28,20 +28,32 @@ extension ColumnType {
     /// The value of UTF-8 bytes as this type, or nil when they do not fit (a bad record): text that is
     /// not valid UTF-8 fits no type. Surrounding spaces and tabs are ignored for every type but `string`.
     public func coerce(utf8 bytes: UnsafeBufferPointer<UInt8>) -> Value? {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.scratchSize) { scratch in
+            coerce(utf8: bytes, scratch: scratch)?.value
+        }
+    }
+
+    /// Bytes `coerce(utf8:scratch:)` may write: a timestamp rewritten in its canonical form.
+    public static let scratchSize = 19
+
+    /// `coerce(utf8:)` without making a value: the text of a string, date or timestamp points into
+    /// `bytes` or, for a timestamp that must be rewritten (another offset, a `T`, no seconds), into
+    /// `scratch` (at least `scratchSize` bytes). This is the one definition of what fits each type.
+    public func coerce(utf8 bytes: UnsafeBufferPointer<UInt8>, scratch: UnsafeMutableBufferPointer<UInt8>) -> FieldValue? {
         switch self {
-        case .string: bytes.isEmpty ? .null : ByteField.text(bytes).map(Value.string)
-        case .integer: Self.nonEmpty(bytes) { ByteField.integer($0).map(Value.integer) }
-        case .float: Self.nonEmpty(bytes) { ByteField.float($0).map(Value.float) }
-        case .boolean: Self.nonEmpty(bytes) { ByteField.boolean($0).map(Value.boolean) }
-        case .date: Self.nonEmpty(bytes) { ByteField.isDate($0) ? .date(String(decoding: $0, as: UTF8.self)) : nil }
-        case .timestamp: Self.nonEmpty(bytes) { ByteField.timestamp($0).map(Value.timestamp) }
+        case .string: bytes.isEmpty ? .null : ByteField.isUTF8(bytes) ? .string(bytes) : nil
+        case .integer: Self.nonEmpty(bytes) { ByteField.integer($0).map(FieldValue.integer) }
+        case .float: Self.nonEmpty(bytes) { ByteField.float($0).map(FieldValue.float) }
+        case .boolean: Self.nonEmpty(bytes) { ByteField.boolean($0).map(FieldValue.boolean) }
+        case .date: Self.nonEmpty(bytes) { ByteField.isDate($0) ? .date($0) : nil }
+        case .timestamp: Self.nonEmpty(bytes) { ByteField.timestamp($0, scratch: scratch).map(FieldValue.timestamp) }
         }
     }
 
     /// `.null` for blank text, else `parse` of the text without surrounding spaces and tabs.
     private static func nonEmpty(
-        _ bytes: UnsafeBufferPointer<UInt8>, _ parse: (UnsafeBufferPointer<UInt8>) -> Value?
-    ) -> Value? {
+        _ bytes: UnsafeBufferPointer<UInt8>, _ parse: (UnsafeBufferPointer<UInt8>) -> FieldValue?
+    ) -> FieldValue? {
         let field = ByteField.trimmed(bytes)
         return field.isEmpty ? .null : parse(field)
     }
@@ -180,12 +192,12 @@ enum ByteField {
     private static let zero: UInt8 = 0x30, nine: UInt8 = 0x39
     private static let plus: UInt8 = 0x2B, minus: UInt8 = 0x2D, dot: UInt8 = 0x2E, colon: UInt8 = 0x3A
 
-    /// The bytes as text, or nil when they are not valid UTF-8. ASCII, the common case, is checked by
-    /// hand and skips the standard library's validating initializer, which costs three times as much.
-    static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    /// True when the bytes are valid UTF-8. ASCII, the common case, is checked by hand and skips the
+    /// standard library's validating initializer, which costs three times as much.
+    static func isUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var high: UInt8 = 0
         for byte in bytes { high |= byte }
-        return high < 0x80 ? String(decoding: bytes, as: UTF8.self) : String(validating: bytes, as: UTF8.self)
+        return high < 0x80 || String(validating: bytes, as: UTF8.self) != nil
     }
 
     /// `bytes` without leading and trailing spaces and tabs.
@@ -288,17 +300,30 @@ enum ByteField {
         bytes.count == 10 && civilDate(bytes) != nil
     }
 
-    /// A timestamp normalized to UTC `YYYY-MM-DD HH:MM:SS`.
-    static func timestamp(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    /// A timestamp normalized to UTC `YYYY-MM-DD HH:MM:SS`: the first 19 bytes of `bytes` when they
+    /// are that already (a UTC time with seconds, written with a space; a fraction is dropped), else
+    /// written into `scratch` (at least 19 bytes).
+    static func timestamp(_ bytes: UnsafeBufferPointer<UInt8>, scratch: UnsafeMutableBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
         guard let parsed = parseTimestamp(bytes) else { return nil }
-        return parsed.canonical ?? format(secondsSince1970: parsed.seconds)
+        if parsed.utcWithSeconds, bytes[10] == space {
+            return UnsafeBufferPointer(rebasing: bytes[0..<19])
+        }
+        let text = UnsafeMutableBufferPointer(rebasing: scratch[0..<19])
+        if parsed.utcWithSeconds {
+            // The same digits, with a space for the `T`.
+            _ = text.initialize(from: UnsafeBufferPointer(rebasing: bytes[0..<19]))
+            text[10] = space
+        } else {
+            format(secondsSince1970: parsed.seconds, into: text)
+        }
+        return UnsafeBufferPointer(text)
     }
 
-    /// A parsed timestamp: UTC seconds since 1970 and, when it was written in UTC in the canonical
-    /// `YYYY-MM-DD HH:MM:SS` form already, that text.
+    /// A parsed timestamp: UTC seconds since 1970, and whether its first 19 bytes already spell them
+    /// (`YYYY-MM-DD?HH:MM:SS` with a zero or no offset) but for the separator.
     struct ParsedTimestamp {
         var seconds: Int64
-        var canonical: String?
+        var utcWithSeconds: Bool
     }
 
     /// Parses `YYYY-MM-DD`, optionally followed by ` ` or `T`, `HH:MM[:SS[.fraction]]`, and an optional
@@ -310,7 +335,7 @@ enum ByteField {
         }
         let days = Days.dayNumber(year: Int(year), month: Int(month), day: Int(day))
         if n == 10 {
-            return ParsedTimestamp(seconds: days * 86_400, canonical: nil)
+            return ParsedTimestamp(seconds: days * 86_400, utcWithSeconds: false)
         }
         let separator = bytes[10]
         guard separator == space || separator | 0x20 == 0x74, n >= 16,
@@ -318,10 +343,12 @@ enum ByteField {
               let minute = twoDigits(bytes, 14), minute < 60
         else { return nil }
         var second: Int64 = 0
+        var hasSeconds = false
         var i = 16
         if i < n, bytes[i] == colon {
             guard n >= 19, let s = twoDigits(bytes, 17), s < 60 else { return nil }
             second = s
+            hasSeconds = true
             i = 19
             if i < n, bytes[i] == dot {
                 i += 1
@@ -330,7 +357,6 @@ enum ByteField {
                 guard i > start else { return nil }
             }
         }
-        let canonicalEnd = i
         if i < n, bytes[i] == space { i += 1 }
         var offset: Int64 = 0
         if i < n {
@@ -357,30 +383,33 @@ enum ByteField {
         }
         guard i == n else { return nil }
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
-        let canonical: String? = canonicalEnd == 19 && separator == space && offset == 0
-            ? String(decoding: UnsafeBufferPointer(rebasing: bytes[0..<19]), as: UTF8.self) : nil
-        return ParsedTimestamp(seconds: seconds, canonical: canonical)
+        return ParsedTimestamp(seconds: seconds, utcWithSeconds: hasSeconds && offset == 0)
     }
 
     /// `YYYY-MM-DD HH:MM:SS` for UTC seconds since 1970.
     static func format(secondsSince1970 seconds: Int64) -> String {
+        String(unsafeUninitializedCapacity: 19) { out in
+            format(secondsSince1970: seconds, into: UnsafeMutableBufferPointer(rebasing: out[0..<19]))
+            return 19
+        }
+    }
+
+    /// Writes `YYYY-MM-DD HH:MM:SS` for UTC seconds since 1970 into the 19 bytes of `out`.
+    static func format(secondsSince1970 seconds: Int64, into out: UnsafeMutableBufferPointer<UInt8>) {
         let days = Days.floorDivide(seconds, 86_400)
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = Days.civil(fromDayNumber: days)
-        return String(unsafeUninitializedCapacity: 19) { out in
-            put(Int64(year), 4, into: out, at: 0)
-            out[4] = minus
-            put(Int64(month), 2, into: out, at: 5)
-            out[7] = minus
-            put(Int64(day), 2, into: out, at: 8)
-            out[10] = space
-            put(secondOfDay / 3600, 2, into: out, at: 11)
-            out[13] = colon
-            put(secondOfDay / 60 % 60, 2, into: out, at: 14)
-            out[16] = colon
-            put(secondOfDay % 60, 2, into: out, at: 17)
-            return 19
-        }
+        put(Int64(year), 4, into: out, at: 0)
+        out[4] = minus
+        put(Int64(month), 2, into: out, at: 5)
+        out[7] = minus
+        put(Int64(day), 2, into: out, at: 8)
+        out[10] = space
+        put(secondOfDay / 3600, 2, into: out, at: 11)
+        out[13] = colon
+        put(secondOfDay / 60 % 60, 2, into: out, at: 14)
+        out[16] = colon
+        put(secondOfDay % 60, 2, into: out, at: 17)
     }
 
     private static func civilDate(_ b: UnsafeBufferPointer<UInt8>) -> (Int64, Int64, Int64)? {

@@ -5,7 +5,7 @@ import Warehouse
 /// Reads one source for one load, as typed rows: coercion to the load's columns, the cursor filter,
 /// the backfill day filter and bad-record accounting. Files are read one after another, streaming;
 /// memory stays flat whatever their size.
-public final class ExtractedRows: RowSource {
+public final class ExtractedRows: FieldRowSource {
     /// The load's declared columns, or every source column as `string` when none are declared.
     public let columns: [Column]
     /// Records read from the source, good or bad, before the cursor and day filters.
@@ -22,7 +22,7 @@ public final class ExtractedRows: RowSource {
     public private(set) var skippedByDay: Int64 = 0
     /// The largest cursor value among the emitted rows (nil without a cursor or rows). Store it as the
     /// source's watermark only after the load committed.
-    public private(set) var newWatermark: String?
+    public var newWatermark: String? { maxCursor.field?.value.text }
     /// Bad records per file (by the path messages show), so a file with bad rows is not marked read.
     public private(set) var badRecordsByFile: [String: Int64] = [:]
     /// The files this stream reads, in order.
@@ -39,13 +39,21 @@ public final class ExtractedRows: RowSource {
     private var reader: (any RecordReader)?
     private let types: [ColumnType]
     private let cursorIndex: Int?
-    private let watermark: Value?
+    private let watermark = HeldField()
     private let partitionIndex: Int?
     private let days: Set<String>?
     private let options: RecordReaderOptions
     private let mergeKey: [Int]
-    private var maxCursor: Value?
+    private let maxCursor = HeldField()
     private var row: [Value] = []
+    /// The current row's fields.
+    private let lent: UnsafeMutableBufferPointer<FieldValue>
+    /// Per column, `ColumnType.scratchSize` bytes where coercion may rewrite a value.
+    private let scratch: UnsafeMutableBufferPointer<UInt8>
+    /// The current row's text, copied when the reader's bytes do not last until its next record.
+    private var copied: UnsafeMutableBufferPointer<UInt8> = .allocate(capacity: 1 << 12)
+    /// Per column: where its text starts in `copied`, or -1.
+    private let copiedAt: UnsafeMutableBufferPointer<Int>
 
     /// Opens every file of `source` (every match of its path, glob or `{date}` template) for `load`.
     /// Relative paths resolve against `baseDirectory`. With a `watermark`, rows whose cursor is before
@@ -107,10 +115,9 @@ public final class ExtractedRows: RowSource {
                         + "(columns: \(names.joined(separator: ", "))); declare it or change the cursor")
             }
             cursorIndex = index
-            self.watermark = watermark.map { Value.watermark($0, as: columns[index].type) }
+            if let watermark { self.watermark.hold(Value.watermark(watermark, as: columns[index].type)) }
         } else {
             cursorIndex = nil
-            self.watermark = nil
         }
 
         if let days, let partition = load.partitionBy {
@@ -132,12 +139,39 @@ public final class ExtractedRows: RowSource {
             mergeKey = []
         }
         row.reserveCapacity(columns.count)
+        lent = .allocate(capacity: columns.count)
+        lent.initialize(repeating: .null)
+        scratch = .allocate(capacity: columns.count * ColumnType.scratchSize)
+        copiedAt = .allocate(capacity: columns.count)
     }
 
-    /// The next row that fits and passes the filters, or nil at the end of the last file.
-    /// Throws `tooManyBadRecords` once more records failed than `max_bad_records` allows, and
-    /// `unclosedQuote` when a quoted CSV field runs past the load's `max_field_size`.
+    deinit {
+        lent.deallocate()
+        scratch.deallocate()
+        copied.deallocate()
+        copiedAt.deallocate()
+    }
+
+    /// The current row's fields (after `advanceRow` returned true), one per column.
+    public var fields: UnsafeBufferPointer<FieldValue> { UnsafeBufferPointer(lent) }
+
+    /// The next row that fits and passes the filters, as values; nil at the end of the last file.
     public func nextRow() throws -> [Value]? {
+        guard try advanceRow() else { return nil }
+        // Fill the last row's storage (reused once the caller let go of it).
+        var row: [Value] = []
+        swap(&row, &self.row)
+        defer { self.row = row }
+        row.removeAll(keepingCapacity: true)
+        for field in lent { row.append(field.value) }
+        return row
+    }
+
+    /// Moves to the next row that fits and passes the filters, whose fields `fields` then lends;
+    /// false at the end of the last file. Throws `tooManyBadRecords` once more records failed than
+    /// `max_bad_records` allows, and `unclosedQuote` when a quoted CSV field runs past the load's
+    /// `max_field_size`.
+    public func advanceRow() throws -> Bool {
         records: while let reader {
             switch try reader.advance() {
             case .end:
@@ -159,52 +193,74 @@ public final class ExtractedRows: RowSource {
                 rowsRead += 1
             }
 
-            // Fill a local array (the last row's storage, reused once the caller let go of it), so the
-            // per-field appends avoid the exclusivity checks of a stored property.
-            var row: [Value] = []
-            swap(&row, &self.row)
-            defer { self.row = row }
-            row.removeAll(keepingCapacity: true)
+            let lasting = reader.fieldsLastUntilAdvance
+            var copiedCount = 0
             for index in 0..<types.count {
+                copiedAt[index] = -1
                 guard let bytes = reader.field(index) else {
-                    row.append(.null)
+                    lent[index] = .null
                     continue
                 }
-                guard let value = types[index].coerce(utf8: bytes) else {
+                let room = UnsafeMutableBufferPointer(rebasing: scratch[(index * ColumnType.scratchSize)..<((index + 1) * ColumnType.scratchSize)])
+                guard let field = types[index].coerce(utf8: bytes, scratch: room) else {
                     try recordBad("\(reader.location): \(unfit(bytes, column: index))")
                     continue records
                 }
-                row.append(value)
+                lent[index] = field
+                if !lasting, let text = field.text {
+                    // The reader may reuse these bytes for its next field: keep a copy.
+                    copiedAt[index] = copiedCount
+                    copy(text, at: copiedCount)
+                    copiedCount += text.count
+                }
+            }
+            if !lasting {
+                // Point the copied fields at their copies, now that the buffer has stopped growing.
+                for index in 0..<types.count where copiedAt[index] >= 0 {
+                    let start = copiedAt[index], count = lent[index].text?.count ?? 0
+                    lent[index] = lent[index].moved(to: UnsafeBufferPointer(rebasing: copied[start..<(start + count)]))
+                }
             }
 
             // Merge keys: a row whose key (any key column) is NULL or empty would load with no key; it
             // is a bad record instead, like a value of the wrong type.
             for index in mergeKey {
-                guard case .null = row[index] else { continue }
+                guard case .null = lent[index] else { continue }
                 try recordBad("\(reader.location): merge key \(columns[index].name) is empty")
                 continue records
             }
 
             if let partitionIndex, let days {
-                guard let day = row[partitionIndex].day, days.contains(day) else {
+                guard let day = lent[partitionIndex].value.day, days.contains(day) else {
                     skippedByDay += 1
                     continue records
                 }
             }
             if let cursorIndex {
-                let value = row[cursorIndex]
-                if let watermark, Value.compareCursor(value, watermark) == .orderedAscending {
+                let value = lent[cursorIndex]
+                if let watermark = watermark.field, FieldValue.compareCursor(value, watermark) == .orderedAscending {
                     skippedByCursor += 1
                     continue records
                 }
-                if value != .null, maxCursor.map({ Value.compareCursor(value, $0) == .orderedDescending }) ?? true {
-                    maxCursor = value
-                    newWatermark = value.text
+                if case .null = value {
+                } else if maxCursor.field.map({ FieldValue.compareCursor(value, $0) == .orderedDescending }) ?? true {
+                    maxCursor.hold(value)
                 }
             }
-            return row
+            return true
         }
-        return nil
+        return false
+    }
+
+    /// Copies `text` into `copied` at `offset`, growing it (and keeping what it holds) when needed.
+    private func copy(_ text: UnsafeBufferPointer<UInt8>, at offset: Int) {
+        if offset + text.count > copied.count {
+            let larger = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(offset + text.count, copied.count * 2))
+            _ = larger.initialize(from: UnsafeBufferPointer(rebasing: copied[0..<offset]))
+            copied.deallocate()
+            copied = larger
+        }
+        _ = UnsafeMutableBufferPointer(rebasing: copied[offset..<(offset + text.count)]).initialize(from: text)
     }
 
     private func recordBad(_ example: String) throws {

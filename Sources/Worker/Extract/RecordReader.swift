@@ -37,4 +37,11 @@ protocol RecordReader: AnyObject {
     /// The current record's raw value of bound column `index`; nil for SQL NULL, JSON null or a missing
     /// key. The bytes stay valid until the next call to `field` or `advance`.
     func field(_ index: Int) -> UnsafeBufferPointer<UInt8>?
+    /// True when `field`'s bytes stay valid until the next `advance`, not only the next `field`: then
+    /// a row's fields are lent to the load without a copy.
+    var fieldsLastUntilAdvance: Bool { get }
+}
+
+extension RecordReader {
+    var fieldsLastUntilAdvance: Bool { false }
 }

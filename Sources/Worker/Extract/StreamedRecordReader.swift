@@ -109,6 +109,9 @@ final class StreamedRecordReader: RecordReader {
         }
     }
 
+    /// The batch's bytes are replaced only by `advance`.
+    var fieldsLastUntilAdvance: Bool { true }
+
     /// The raw value of bound column `index` of the current record, or nil for null.
     func field(_ index: Int) -> UnsafeBufferPointer<UInt8>? {
         let position = positions[index]
