@@ -78,10 +78,10 @@ final class SQLiteRecordReader: RecordReader {
         }
     }
 
-    /// The text of bound column `index` of the current row, or nil for NULL.
     /// SQLite keeps a column's text until the statement steps again.
     var fieldsLastUntilAdvance: Bool { true }
 
+    /// The text of bound column `index` of the current row, or nil for NULL.
     func field(_ index: Int) -> UnsafeBufferPointer<UInt8>? {
         let column = positions[index]
         guard sqlite3_column_type(statement, column) != SQLITE_NULL else { return nil }
