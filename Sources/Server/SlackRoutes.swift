@@ -20,8 +20,9 @@ public struct SlackSurface: Sendable {
     public var state: any StateStore
     /// Background work: everything slower than an acknowledgement.
     public var work: WorkQueue
-    /// The bot's own user id, to ignore its messages and strip its mention.
-    public var botUserID: String?
+    /// The bot's identity (its user id, to ignore its messages and strip its mention), known once
+    /// the token check has succeeded or from `SLACK_BOT_USER_ID`.
+    public var identity: SlackIdentity
     /// Time source.
     public var clock: any WallClock
     /// Logger.
@@ -32,18 +33,21 @@ public struct SlackSurface: Sendable {
     /// Creates the surface.
     public init(
         verifier: SlackRequestVerifier?, conversation: Conversation, replies: any ReplyChannel, state: any StateStore,
-        work: WorkQueue, botUserID: String?, clock: any WallClock, logger: Logger, home: HomePublisher? = nil
+        work: WorkQueue, identity: SlackIdentity, clock: any WallClock, logger: Logger, home: HomePublisher? = nil
     ) {
         self.verifier = verifier
         self.conversation = conversation
         self.replies = replies
         self.state = state
         self.work = work
-        self.botUserID = botUserID
+        self.identity = identity
         self.clock = clock
         self.logger = logger
         self.home = home
     }
+
+    /// The bot's own user id, once known.
+    public var botUserID: String? { identity.botUserID }
 }
 
 /// Largest request body read from Slack; anything bigger is refused unread.
@@ -106,7 +110,7 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
             return Response(status: .ok)
         }
         guard isNew else { return Response(status: .ok) }
-        surface.work.submit { await handleEvent(event, surface) }
+        surface.work.submit { await handleEvent(event, botUserID: surface.botUserID ?? envelope.botUserID, surface) }
         return Response(status: .ok)
     }
     slack.post("interactions") { request, _ -> Response in
@@ -137,16 +141,18 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
 }
 
 /// Thread replies in alert threads; App Home openings go to the Home publisher.
-private func handleEvent(_ event: SlackEvent, _ surface: SlackSurface) async {
+/// `botUserID` is the bot's own user: known at start, or from the event's `authorizations` while the
+/// token check is still retrying.
+private func handleEvent(_ event: SlackEvent, botUserID: String?, _ surface: SlackSurface) async {
     switch event.type {
     case "app_mention", "message":
-        guard event.botID == nil, event.subtype == nil, let user = event.user, user != surface.botUserID,
+        guard event.botID == nil, event.subtype == nil, let user = event.user, user != botUserID,
               let channel = event.channel, let thread = event.threadTS, let text = event.text
         else { return }
-        let mentionsBot = surface.botUserID.map { text.contains("<@\($0)>") } ?? false
+        let mentionsBot = botUserID.map { text.contains("<@\($0)>") } ?? false
         // A mention arrives twice (app_mention and message): act on the app_mention only.
         if event.type == "message", mentionsBot { return }
-        let parsed = ThreadReply.parse(text, botUserID: surface.botUserID)
+        let parsed = ThreadReply.parse(text, botUserID: botUserID)
         if event.type == "message", case .unknown = parsed { return }
         let requester = Requester(userID: user, channelID: channel, threadTS: thread)
         guard let reply = await surface.conversation.handleThreadReply(parsed, from: requester) else { return }

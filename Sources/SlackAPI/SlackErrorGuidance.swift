@@ -8,6 +8,9 @@ enum SlackErrorGuidance {
         "ratelimited", "service_unavailable", "fatal_error", "internal_error", "request_timeout",
     ]
 
+    /// Slack's error names for a bot token that will never work.
+    static let tokenRejectedCodes: Set<String> = ["invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"]
+
     /// The error for Slack's `ok:false` answer to `method`. `needed` is the scope Slack names for
     /// `missing_scope`; `details` are Slack's own explanations (`errors`, `response_metadata.messages`).
     static func error(method: String, code: String, needed: String?, details: [String], retryAfter: TimeInterval?) -> SlackDeliveryError {

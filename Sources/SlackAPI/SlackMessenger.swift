@@ -30,4 +30,29 @@ public struct SlackDeliveryError: Error, Sendable, Equatable, CustomStringConver
 
     /// `code: message`.
     public var description: String { "\(code): \(message)" }
+
+    /// True when Slack says the bot token itself is not valid (revoked, expired, deactivated, absent).
+    public var rejectsToken: Bool { SlackErrorGuidance.tokenRejectedCodes.contains(code) }
+
+    /// What the outbox does with the message that met this error.
+    public var verdict: DeliveryVerdict {
+        if retryable { return .retry(after: retryAfter) }
+        if rejectsToken || code == "missing_scope" || code == "invalid_response" || code.hasPrefix("http_") {
+            return .waitForOperator
+        }
+        return .refused
+    }
+}
+
+/// What to do with a message after a failed delivery.
+public enum DeliveryVerdict: Sendable, Equatable {
+    /// A passing problem (Slack down, the network, a rate limit): try again, after `after` seconds
+    /// when Slack said how long (`Retry-After`, which is not a failed attempt), else with backoff.
+    case retry(after: TimeInterval?)
+    /// The app's setup is wrong (token, scopes, `SLACK_API_URL`): every message fails alike until an
+    /// operator fixes it, so the message waits with backoff instead of being dropped.
+    case waitForOperator
+    /// Slack refuses this message for good (`channel_not_found`, `not_in_channel`, `invalid_blocks`,
+    /// `msg_too_long`, …): trying again cannot help.
+    case refused
 }

@@ -5,29 +5,40 @@ import SluiceCore
 import StateStore
 
 /// Delivers the outbox: in id order within each channel, at most one message per `channelInterval`
-/// per channel, retrying with exponential backoff (or Slack's `Retry-After`), and marking each entry
-/// sent with the `ts` Slack returned. An entry is marked sent in the same step that learns its `ts`,
-/// so a crash between posting and marking is the only window for a duplicate, and it is one message wide.
+/// per channel, and marking each entry sent with the `ts` Slack returned. An entry is marked sent in
+/// the same step that learns its `ts`, so a crash between posting and marking is the only window for
+/// a duplicate, and it is one message wide.
+///
+/// A failed delivery is judged by its `DeliveryVerdict`: a passing problem (Slack down, the network,
+/// a rate limit) and a setup problem (token, scopes) are retried for as long as it takes, with
+/// capped, jittered backoff, or after Slack's `Retry-After` (which is not a failed attempt); only a
+/// message Slack refuses for good is marked failed, with its reason, and announced once per channel
+/// and reason in `announceChannel`. An edit that a later pending edit of the same message replaces is
+/// not sent at all, so a backlog after an outage drains as one edit per message, not a flood.
 public actor OutboxSender {
     private let state: any StateStore
     private let messenger: any SlackMessenger
     private let clock: any WallClock
     private let logger: Logger
     private let channelInterval: TimeInterval
-    private let maxAttempts: Int
+    private let backoff: RetryBackoff
+    private let announceChannel: String?
     private var lastSent: [String: Date] = [:]
+    private var announced: Set<String> = []
 
-    /// Creates a sender. `channelInterval` is Slack's ~1 message per second per channel (0 in console mode).
+    /// Creates a sender. `channelInterval` is Slack's ~1 message per second per channel (0 in console
+    /// mode); refusals are announced in `announceChannel` (the manifest's default channel).
     public init(
         state: any StateStore, messenger: any SlackMessenger, clock: any WallClock, logger: Logger,
-        channelInterval: TimeInterval = 1.0, maxAttempts: Int = 8
+        channelInterval: TimeInterval = 1.0, backoff: RetryBackoff = .slackDelivery, announceChannel: String? = nil
     ) {
         self.state = state
         self.messenger = messenger
         self.clock = clock
         self.logger = logger
         self.channelInterval = channelInterval
-        self.maxAttempts = maxAttempts
+        self.backoff = backoff
+        self.announceChannel = announceChannel
     }
 
     /// One pass over the pending entries in id order; returns how many were delivered. A channel whose
@@ -37,11 +48,19 @@ public actor OutboxSender {
     public func deliverDue() async throws -> Int {
         let now = clock.now
         let pending = try await state.read { try $0.outbox(state: .pending, limit: 500) }
+        var latestEdit: [Int64: Int64] = [:]
+        for entry in pending {
+            if case let .update(target) = entry.action { latestEdit[target] = entry.id }
+        }
         var blocked = Set<String>()
         var delivered = 0
         for entry in pending where !blocked.contains(entry.channel) {
             if entry.notBefore > now {
                 blocked.insert(entry.channel)
+                continue
+            }
+            if case let .update(target) = entry.action, let latest = latestEdit[target], latest != entry.id {
+                try await state.write { try $0.markSuperseded(outboxID: entry.id, by: latest) }
                 continue
             }
             if let last = lastSent[entry.channel], clock.now.timeIntervalSince(last) < channelInterval {
@@ -57,7 +76,6 @@ public actor OutboxSender {
         }
         return delivered
     }
-
     /// Delivers until nothing is pending (used by one-shot commands like `sluice run`); entries
     /// waiting for a retry later than `deadline` are left for the server.
     public func drain(until deadline: Date) async throws {
@@ -77,6 +95,8 @@ public actor OutboxSender {
         while !Task.isCancelled {
             do {
                 try await deliverDue()
+            } catch is CancellationError {
+                return
             } catch {
                 logger.error("outbox pass failed", metadata: ["error": "\(error)"])
             }
@@ -107,7 +127,11 @@ public actor OutboxSender {
                 case .waiting:
                     return false
                 case .gone:
-                    try await state.write { try $0.markFailed(outboxID: entry.id, error: "the message to edit was never delivered") }
+                    try await state.write {
+                        try $0.markFailed(
+                            outboxID: entry.id, reason: "target_not_delivered",
+                            error: "the message to edit was never delivered, so there is nothing to edit")
+                    }
                     return false
                 case let .ts(ts, channelID):
                     try await messenger.update(channel: channelID ?? entry.channel, ts: ts, message: entry.message)
@@ -128,22 +152,53 @@ public actor OutboxSender {
         switch parent.state {
         case .sent: return parent.ts.map { ParentTS.ts($0, channelID: parent.channelID) } ?? .gone
         case .pending: return .waiting
-        case .failed: return .gone
+        case .failed, .superseded: return .gone
         }
     }
 
     private func recordFailure(_ entry: OutboxEntry, error: SlackDeliveryError) async throws {
-        let attempts = entry.attempts + 1
-        if error.retryable, attempts < maxAttempts {
-            let backoff = error.retryAfter ?? min(300, pow(2, Double(attempts)) + Double.random(in: 0...1))
-            let notBefore = clock.now.addingTimeInterval(backoff)
-            logger.warning("slack delivery will be retried", metadata: [
-                "outbox": "\(entry.id)", "channel": "\(entry.channel)", "error": "\(error)", "in": "\(backoff)s",
-            ])
-            try await state.write { try $0.markRetry(outboxID: entry.id, error: error.description, notBefore: notBefore) }
-        } else {
-            logger.error("slack delivery failed", metadata: ["outbox": "\(entry.id)", "channel": "\(entry.channel)", "error": "\(error)"])
-            try await state.write { try $0.markFailed(outboxID: entry.id, error: error.description) }
+        let metadata: Logger.Metadata = ["outbox": "\(entry.id)", "channel": "\(entry.channel)", "error": "\(error)"]
+        switch error.verdict {
+        case let .retry(after: retryAfter?):
+            logger.notice("slack asked to wait before delivering", metadata: metadata.merging(["in": "\(retryAfter)s"]) { $1 })
+            try await retry(entry, error: error, in: retryAfter, countsAsAttempt: false)
+        case .retry(after: nil):
+            let wait = backoff.delay(afterAttempt: entry.attempts + 1, unitRandom: Double.random(in: 0...1))
+            logger.warning("slack delivery will be retried", metadata: metadata.merging(["in": "\(Int(wait.rounded(.up)))s"]) { $1 })
+            try await retry(entry, error: error, in: wait, countsAsAttempt: true)
+        case .waitForOperator:
+            let wait = backoff.delay(afterAttempt: entry.attempts + 1, unitRandom: Double.random(in: 0...1))
+            logger.error(
+                "slack refuses every message until the app is fixed; the message waits in the outbox",
+                metadata: metadata.merging(["in": "\(Int(wait.rounded(.up)))s"]) { $1 })
+            try await retry(entry, error: error, in: wait, countsAsAttempt: true)
+        case .refused:
+            logger.error("slack refused a message for good; it is marked failed", metadata: metadata)
+            let announcement = announcement(for: entry, error: error)
+            let now = clock.now
+            try await state.write { writer in
+                try writer.markFailed(outboxID: entry.id, reason: error.code, error: error.description)
+                if let (channel, message) = announcement {
+                    _ = try writer.enqueue(channel: channel, action: .post(threadOf: nil), message: message, at: now)
+                }
+            }
         }
+    }
+
+    private func retry(_ entry: OutboxEntry, error: SlackDeliveryError, in wait: TimeInterval, countsAsAttempt: Bool) async throws {
+        let notBefore = clock.now.addingTimeInterval(wait)
+        try await state.write {
+            try $0.markRetry(outboxID: entry.id, error: error.description, notBefore: notBefore, countsAsAttempt: countsAsAttempt)
+        }
+    }
+
+    /// The announcement of a refusal: once per channel and reason while this process runs, never
+    /// about the announcement channel itself (it could not be delivered there either).
+    /// An edit Slack refuses (the message was deleted, …) loses nothing and is only logged.
+    private func announcement(for entry: OutboxEntry, error: SlackDeliveryError) -> (String, SlackMessage)? {
+        guard case .post = entry.action, let announceChannel, entry.channel != announceChannel, entry.channelID != announceChannel else { return nil }
+        guard announced.insert(entry.channel + "\u{0}" + error.code).inserted else { return nil }
+        return (announceChannel, DeliveryMessages.refused(
+            channel: entry.channel, reason: error.code, explanation: error.message, preview: entry.message.text))
     }
 }

@@ -9,7 +9,7 @@ import SluiceApp
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run pipelines on their schedules and serve /healthz, /metrics (and Slack's routes).")
+        abstract: "Run pipelines on their schedules and serve /healthz, /readyz, /metrics (and Slack's routes).")
 
     func run() async throws {
         let logger = Logs.bootstrap()
@@ -23,8 +23,11 @@ struct ServeCommand: AsyncParsableCommand {
             let group = ServiceGroup(
                 configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
-        } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
+        } catch {
+            // A start-up or fatal error is the operator's to fix, not a misuse of the command line:
+            // one line saying what failed and what to do, no usage text; exit code 78 (EX_CONFIG).
+            FileHandle.standardError.write(Data("sluice serve stopped: \(error)\n".utf8))
+            throw ExitCode(78)
         }
     }
 }

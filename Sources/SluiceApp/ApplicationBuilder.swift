@@ -6,42 +6,31 @@ import Prometheus
 import Server
 import ServiceLifecycle
 import SlackAPI
+import SlackDelivery
 import SluiceCore
 import Worker
 
 extension SluiceApplication {
     /// The `/slack/*` surface; without a signing secret every Slack request is refused with 401.
-    /// In Slack mode the bot's user id comes from `auth.test` (unless `SLACK_BOT_USER_ID` is set),
-    /// which also proves the token works.
-    public func slackSurface() async throws -> SlackSurface {
-        var botUserID = configuration.slackBotUserID
-        if botUserID == nil, let slackClient {
-            do {
-                botUserID = try await slackClient.botUserID()
-            } catch {
-                throw ConfigurationError("Slack refused SLACK_BOT_TOKEN at start-up: \(error)")
-            }
-        }
-        return slackSurface(botUserID: botUserID)
-    }
-
-    /// The `/slack/*` surface for a bot whose user id is known (nil in console mode).
-    public func slackSurface(botUserID: String?) -> SlackSurface {
+    /// It answers at once: the bot's user id comes from `identity` (`SLACK_BOT_USER_ID`, or the
+    /// token check in `services()` once Slack answers).
+    public func slackSurface() -> SlackSurface {
         SlackSurface(
             verifier: configuration.slackSigningSecret.map { SlackRequestVerifier(signingSecret: $0) },
             conversation: conversation, replies: replies, state: state, work: work,
-            botUserID: botUserID, clock: clock, logger: logger, home: home)
+            identity: identity, clock: clock, logger: logger, home: home)
     }
 
-    /// The routes: `/healthz`, `/metrics` and Slack's over `surface`.
+    /// The routes: `/healthz`, `/readyz`, `/metrics` and Slack's over `surface`.
     public func router(surface: SlackSurface, metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> Router<BasicRequestContext> {
-        let router = buildRouter(state: state, metrics: metrics)
+        let router = buildRouter(state: state, identity: identity, metrics: metrics, clock: clock)
         addSlackRoutes(to: router, surface: surface)
         return router
     }
 
     /// What runs beside the routes until shutdown: the scheduler, the outbox sender, the work
-    /// queue, the alert watcher, the daily digest and (with Slack) the App Home publisher.
+    /// queue, the alert watcher, the daily digest and, with Slack, the token check (which stops the
+    /// server, by throwing, only when Slack says the token is not valid) and the App Home publisher.
     public func services() -> [any Service] {
         let (runner, sender, work, digest) = (self.runner, self.sender, self.work, self.digest)
         let scheduler = PipelineScheduler(runner: runner)
@@ -53,6 +42,10 @@ extension SluiceApplication {
             BackgroundService("alerts") { await watcher.run() },
             BackgroundService("digest") { await digest.run() },
         ]
+        if let slackClient {
+            let check = SlackTokenCheck(client: slackClient, identity: identity, clock: clock, logger: logger)
+            services.append(BackgroundService("slack-token") { try await check.run() })
+        }
         if let home {
             services.append(BackgroundService("home") { await home.run() })
         }
@@ -60,10 +53,11 @@ extension SluiceApplication {
     }
 
     /// The HTTP application (Hummingbird's `buildApplication`): the routes, listening on
-    /// `SLUICE_HOST:SLUICE_PORT`, with `services()` living and stopping with it.
-    public func application(metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) async throws -> some ApplicationProtocol {
+    /// `SLUICE_HOST:SLUICE_PORT` at once (Slack need not answer first), with `services()` living and
+    /// stopping with it.
+    public func application(metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> some ApplicationProtocol {
         Application(
-            router: router(surface: try await slackSurface(), metrics: metrics),
+            router: router(surface: slackSurface(), metrics: metrics),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "sluice"),
             services: services(),
             logger: logger)
@@ -84,16 +78,17 @@ public func buildApplication(
     if sluice.home == nil {
         logger.info("console mode: no App Home tab (it needs SLACK_BOT_TOKEN)")
     }
-    return try await sluice.application(metrics: metrics)
+    return sluice.application(metrics: metrics)
 }
 
-/// Wraps a long-running task as a `Service` that stops on graceful shutdown.
+/// Wraps a long-running task as a `Service` that stops on graceful shutdown. A body that throws
+/// stops the whole server with its error.
 public struct BackgroundService: Service {
     private let name: String
-    private let body: @Sendable () async -> Void
+    private let body: @Sendable () async throws -> Void
 
     /// Creates a service running `body` until shutdown cancels it.
-    public init(_ name: String, _ body: @escaping @Sendable () async -> Void) {
+    public init(_ name: String, _ body: @escaping @Sendable () async throws -> Void) {
         self.name = name
         self.body = body
     }
@@ -101,8 +96,8 @@ public struct BackgroundService: Service {
     /// Runs the body; graceful shutdown cancels it. A body that finishes early (a scheduler with
     /// nothing scheduled) leaves the service waiting for shutdown, so the server keeps running.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await body()
+        try await cancelWhenGracefulShutdown {
+            try await body()
         }
         do {
             try await gracefulShutdown()

@@ -76,6 +76,8 @@ public struct SluiceApplication: Sendable {
     public let replies: any ReplyChannel
     /// The Web API client; nil in console mode.
     public let slackClient: SlackWebClient?
+    /// The bot's identity and whether Slack has verified its token yet.
+    public let identity: SlackIdentity
     /// Keeps the App Home tab current; nil in console mode (there is no App Home without Slack).
     public let home: HomePublisher?
     /// Background work started by requests (runs from Slack, slow replies).
@@ -118,11 +120,13 @@ public struct SluiceApplication: Sendable {
         return SluiceApplication(
             configuration: configuration, manifest: manifest, state: state, warehouse: warehouse, runner: runner,
             sender: OutboxSender(
-                state: state, messenger: messenger, clock: clock, logger: logger, channelInterval: configuration.outboxChannelInterval),
+                state: state, messenger: messenger, clock: clock, logger: logger, channelInterval: configuration.outboxChannelInterval,
+                announceChannel: manifest.slack.defaultChannel),
             conversation: Conversation(
                 manifest: manifest, state: state, runner: runner, work: work, directory: directory, clock: clock,
                 commandName: configuration.commandName, logger: logger),
             replies: replies, slackClient: slackClient,
+            identity: slackClient == nil ? .console : SlackIdentity(status: .unverified(problem: nil), botUserID: configuration.slackBotUserID),
             home: slackClient.map { HomePublisher(manifest: manifest, state: state, client: $0, clock: clock, logger: logger) },
             work: work, clock: clock, logger: logger)
     }

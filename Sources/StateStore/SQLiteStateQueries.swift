@@ -150,6 +150,21 @@ extension SQLiteStateQueries {
         return try rows.map(OutboxEntry.init(row:))
     }
 
+    func outboxBacklog() throws -> OutboxBacklog {
+        let pending = try Row.fetchOne(
+            db, sql: "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox WHERE state = ?",
+            arguments: [OutboxState.pending.rawValue])
+        let failed = try Row.fetchAll(
+            db, sql: "SELECT COALESCE(failure_reason, 'unknown') AS reason, COUNT(*) AS n FROM outbox WHERE state = ? GROUP BY 1",
+            arguments: [OutboxState.failed.rawValue])
+        return OutboxBacklog(
+            pending: try pending?.decode(Int.self, forColumn: "n") ?? 0,
+            oldestPendingSince: try pending.flatMap { try StateColumns.optionalDate($0, "oldest") },
+            failedByReason: Dictionary(
+                try failed.map { (try $0.decode(String.self, forColumn: "reason"), try $0.decode(Int.self, forColumn: "n")) },
+                uniquingKeysWith: +))
+    }
+
     func auditLog(limit: Int) throws -> [AuditEntry] {
         try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", arguments: [limit])
             .map(AuditEntry.init(row:))

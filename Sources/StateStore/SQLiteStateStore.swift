@@ -56,9 +56,17 @@ public struct SQLiteStateStore: StateStore {
         try await pool.write { db in try body(SQLiteStateWriter(db: db)) }
     }
 
-    /// True when the store answers `SELECT 1`.
-    public func isReachable() async -> Bool {
-        let answer = try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
-        return answer == 1
+    /// Reachable when the file answers a read; current when every migration of this build is applied.
+    public func health() async -> StateStoreHealth {
+        do {
+            let current = try await pool.read { db in try StateMigrations.migrator.hasCompletedMigrations(db) }
+            return StateStoreHealth(
+                reachable: true, migrationsCurrent: current,
+                problem: current ? nil : "\(path) lacks migrations of this version of Sluice: restart it so that they are applied")
+        } catch {
+            return StateStoreHealth(
+                reachable: false, migrationsCurrent: false,
+                problem: "\(path) cannot be read (\(error)): check the disk and the file's permissions")
+        }
     }
 }

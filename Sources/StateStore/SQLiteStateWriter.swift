@@ -231,18 +231,25 @@ struct SQLiteStateWriter: SQLiteStateQueries, StateWriter {
         try requireChange("outbox entry \(outboxID)")
     }
 
-    func markRetry(outboxID: Int64, error: String, notBefore: Date) throws {
+    func markRetry(outboxID: Int64, error: String, notBefore: Date, countsAsAttempt: Bool) throws {
         try db.execute(
-            sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?, not_before = ? WHERE id = ?",
-            arguments: [OutboxState.pending.rawValue, error, StateColumns.seconds(notBefore), outboxID])
+            sql: "UPDATE outbox SET state = ?, attempts = attempts + ?, last_error = ?, not_before = ? WHERE id = ?",
+            arguments: [OutboxState.pending.rawValue, countsAsAttempt ? 1 : 0, error, StateColumns.seconds(notBefore), outboxID])
         try requireChange("outbox entry \(outboxID)")
     }
 
-    func markFailed(outboxID: Int64, error: String) throws {
+    func markFailed(outboxID: Int64, reason: String, error: String) throws {
         try db.execute(
-            sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ? WHERE id = ?",
-            arguments: [OutboxState.failed.rawValue, error, outboxID])
+            sql: "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?, failure_reason = ? WHERE id = ?",
+            arguments: [OutboxState.failed.rawValue, error, reason, outboxID])
         try requireChange("outbox entry \(outboxID)")
+    }
+
+    func markSuperseded(outboxID: Int64, by laterID: Int64) throws {
+        try db.execute(
+            sql: "UPDATE outbox SET state = ?, last_error = ? WHERE id = ? AND state = ?",
+            arguments: [OutboxState.superseded.rawValue, "replaced by the later edit \(laterID)", outboxID, OutboxState.pending.rawValue])
+        try requireChange("pending outbox entry \(outboxID)")
     }
 
     func appendAudit(_ entry: AuditEntry) throws {

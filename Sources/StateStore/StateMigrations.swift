@@ -22,6 +22,10 @@ enum StateMigrations {
             // A full refresh is a property of the run, so a rerun of an interrupted one is one too.
             try db.execute(sql: "ALTER TABLE runs ADD COLUMN full_refresh INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v8-outbox-failure-reason") { db in
+            // Why Slack refused an entry for good (its error name), counted by reason in /metrics.
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN failure_reason TEXT")
+        }
         return migrator
     }
 

@@ -113,6 +113,7 @@ extension OutboxEntry {
             ts: try row.decode(forColumn: "ts"),
             channelID: try row.decode(forColumn: "channel_id"),
             lastError: try row.decode(forColumn: "last_error"),
+            failureReason: try row.decode(forColumn: "failure_reason"),
             createdAt: try StateColumns.date(row, "created_at"))
     }
 }

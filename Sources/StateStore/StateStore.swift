@@ -9,8 +9,25 @@ public protocol StateStore: Sendable {
     func read<T: Sendable>(_ body: @Sendable (any StateReader) throws -> T) async throws -> T
     /// Runs `body` in one write transaction; a thrown error rolls everything back.
     func write<T: Sendable>(_ body: @Sendable (any StateWriter) throws -> T) async throws -> T
-    /// True when the store answers a trivial query (for `/healthz`).
-    func isReachable() async -> Bool
+    /// Whether the store answers and its schema is the one this build expects (for `/readyz`).
+    func health() async -> StateStoreHealth
+}
+
+/// The state store as `/readyz` sees it.
+public struct StateStoreHealth: Sendable, Equatable {
+    /// The store answered a query.
+    public var reachable: Bool
+    /// Every migration this build knows has been applied.
+    public var migrationsCurrent: Bool
+    /// What is wrong and what to do, when something is.
+    public var problem: String?
+
+    /// Creates a health report.
+    public init(reachable: Bool, migrationsCurrent: Bool, problem: String? = nil) {
+        self.reachable = reachable
+        self.migrationsCurrent = migrationsCurrent
+        self.problem = problem
+    }
 }
 
 /// Queries available inside `read` and `write`.
@@ -48,6 +65,8 @@ public protocol StateReader {
     func outboxEntry(id: Int64) throws -> OutboxEntry?
     /// Entries with this state (nil: every state), in id order.
     func outbox(state: OutboxState?, limit: Int) throws -> [OutboxEntry]
+    /// How many entries wait, since when, and how many were refused for good by reason.
+    func outboxBacklog() throws -> OutboxBacklog
     /// Most recent audit entries first.
     func auditLog(limit: Int) throws -> [AuditEntry]
     /// A small key–value store for bookkeeping (last digest day, …).
@@ -96,10 +115,13 @@ public protocol StateWriter: StateReader {
     func enqueue(channel: String, action: OutboxAction, message: SlackMessage, at now: Date) throws -> Int64
     /// Records a delivery with Slack's `ts` and the channel id Slack answered with.
     func markSent(outboxID: Int64, ts: String, channelID: String?) throws
-    /// Records a failed attempt; it is retried at `notBefore`.
-    func markRetry(outboxID: Int64, error: String, notBefore: Date) throws
-    /// Gives up on an entry.
-    func markFailed(outboxID: Int64, error: String) throws
+    /// Records a failed attempt; it is retried at `notBefore`. `countsAsAttempt` is false for a
+    /// rate-limit wait (Slack asked to wait, nothing failed), so the backoff does not grow.
+    func markRetry(outboxID: Int64, error: String, notBefore: Date, countsAsAttempt: Bool) throws
+    /// Records that Slack refused an entry for good: `reason` is its error name, `error` what it means.
+    func markFailed(outboxID: Int64, reason: String, error: String) throws
+    /// Records that a later edit of the same message replaced this pending edit.
+    func markSuperseded(outboxID: Int64, by laterID: Int64) throws
     /// Appends to the audit log.
     func appendAudit(_ entry: AuditEntry) throws
     /// Remembers a Slack `event_id`; false when it was already processed.

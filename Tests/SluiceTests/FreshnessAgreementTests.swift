@@ -67,7 +67,7 @@ struct FreshnessAgreementTests {
             defer { work.cancel() }
             let run = try await sluice.runner.run(RunRequest(pipeline: "shop", trigger: .manual, requestedBy: "test"))
             #expect(run.state == .failed, "raw.stale's error-severity check fails the run")
-            let app = Application(router: sluice.router(surface: sluice.slackSurface(botUserID: FakeSlackWebAPI.botUserID)))
+            let app = Application(router: sluice.router(surface: sluice.slackSurface()))
             func post(_ uri: String, _ body: String, _ contentType: String) async throws {
                 let headers = SlackSigning.headers(for: body, at: clock.now, secret: SlackSigning.exampleSecret, contentType: contentType)
                 try await app.test(.router) { client in

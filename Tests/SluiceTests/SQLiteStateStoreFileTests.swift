@@ -11,7 +11,7 @@ struct SQLiteStateStoreFileTests: SQLiteStateStoreSuite {
             let first = try SQLiteStateStore(path: path)
             let run = try await insertRun(first, at: t0)
             try await first.write { w in try w.setSetting("k", value: "v") }
-            #expect(await first.isReachable())
+            #expect(await first.health() == StateStoreHealth(reachable: true, migrationsCurrent: true))
 
             let second = try SQLiteStateStore(path: path)
             let third = try SQLiteStateStore(path: path)
@@ -19,7 +19,7 @@ struct SQLiteStateStoreFileTests: SQLiteStateStoreSuite {
             let (stored, setting) = try await third.read { r in (try r.run(id: run.id), try r.setting("k")) }
             #expect(stored == run)
             #expect(setting == "v")
-            #expect(await second.isReachable())
+            #expect(await second.health().reachable)
         }
     }
 

@@ -57,8 +57,8 @@ struct SQLiteStateStoreOutboxTests: SQLiteStateStoreSuite {
             let retryAt = t0.addingTimeInterval(30)
             try await store.write { w in
                 try w.markSent(outboxID: postID, ts: "1700000000.000100", channelID: "C0FAKE0001")
-                try w.markRetry(outboxID: replyID, error: "ratelimited", notBefore: retryAt)
-                try w.markFailed(outboxID: editID, error: "message_not_found")
+                try w.markRetry(outboxID: replyID, error: "ratelimited", notBefore: retryAt, countsAsAttempt: true)
+                try w.markFailed(outboxID: editID, reason: "message_not_found", error: "message_not_found: gone")
             }
             let (dueBefore, dueAfter, sent, failed, pending, reply, all) = try await store.read { r in
                 (
@@ -79,12 +79,31 @@ struct SQLiteStateStoreOutboxTests: SQLiteStateStoreSuite {
             #expect(sent.first?.attempts == 1)
             #expect(failed.map(\.id) == [editID])
             #expect(failed.first?.action == .update(target: postID))
-            #expect(failed.first?.lastError == "message_not_found")
+            #expect(failed.first?.lastError == "message_not_found: gone")
             #expect(pending.map(\.id) == [replyID])
             #expect(reply?.attempts == 1)
             #expect(reply?.lastError == "ratelimited")
             #expect(reply?.notBefore == retryAt)
             #expect(all.map(\.id) == [postID, replyID])
+            #expect(failed.first?.failureReason == "message_not_found")
+            #expect(try await store.read { try $0.outboxBacklog() } == OutboxBacklog(
+                pending: 1, oldestPendingSince: t0.addingTimeInterval(1), failedByReason: ["message_not_found": 1]))
+
+            // A rate-limit wait is not an attempt; a superseded edit is neither pending nor failed.
+            try await store.write { w in
+                try w.markRetry(outboxID: replyID, error: "ratelimited", notBefore: retryAt, countsAsAttempt: false)
+            }
+            #expect(try await store.read { try $0.outboxEntry(id: replyID)?.attempts } == 1)
+            let (older, newer) = try await store.write { w in
+                (try w.enqueue(channel: "#alerts", action: .update(target: postID), message: message, at: t0),
+                 try w.enqueue(channel: "#alerts", action: .update(target: postID), message: message, at: t0))
+            }
+            try await store.write { w in try w.markSuperseded(outboxID: older, by: newer) }
+            #expect(try await store.read { try $0.outboxEntry(id: older)?.state } == .superseded)
+            #expect(try await store.read { try $0.outboxBacklog().pending } == 2)
+            await #expect(throws: StateStoreError.notFound("pending outbox entry \(older)")) {
+                try await store.write { w in try w.markSuperseded(outboxID: older, by: newer) }
+            }
 
             await #expect(throws: StateStoreError.notFound("outbox entry 999")) {
                 try await store.write { w in try w.markSent(outboxID: 999, ts: "1.2", channelID: nil) }

@@ -10,7 +10,31 @@ public enum OutboxAction: Sendable, Equatable, Codable {
 
 /// Delivery state of an outbox entry.
 public enum OutboxState: String, Sendable, Codable {
-    case pending, sent, failed
+    /// Waiting for delivery (possibly for a retry).
+    case pending
+    /// Delivered; `ts` says where.
+    case sent
+    /// Refused for good by Slack (`failureReason` says why); never tried again.
+    case failed
+    /// An edit that a later edit of the same message replaced before it was delivered.
+    case superseded
+}
+
+/// The outbox at a glance, for `/metrics`.
+public struct OutboxBacklog: Sendable, Equatable {
+    /// Entries waiting for delivery.
+    public var pending: Int
+    /// When the oldest waiting entry was written.
+    public var oldestPendingSince: Date?
+    /// Entries refused for good, by Slack's reason (`channel_not_found`, …).
+    public var failedByReason: [String: Int]
+
+    /// Creates a backlog summary.
+    public init(pending: Int, oldestPendingSince: Date?, failedByReason: [String: Int]) {
+        self.pending = pending
+        self.oldestPendingSince = oldestPendingSince
+        self.failedByReason = failedByReason
+    }
 }
 
 /// A message waiting to be (or already) delivered to Slack. Written in the same transaction as the
@@ -24,9 +48,9 @@ public struct OutboxEntry: Sendable, Equatable, Identifiable {
     public var action: OutboxAction
     /// The message.
     public var message: SlackMessage
-    /// Pending, sent or failed (given up).
+    /// Pending, sent, failed or superseded.
     public var state: OutboxState
-    /// Delivery attempts so far.
+    /// Delivery attempts so far (a rate-limit wait is not an attempt).
     public var attempts: Int
     /// Not before this time (backoff, rate limits).
     public var notBefore: Date
@@ -36,6 +60,8 @@ public struct OutboxEntry: Sendable, Equatable, Identifiable {
     public var channelID: String?
     /// The last delivery error.
     public var lastError: String?
+    /// Slack's reason for refusing it for good (its error name), when failed.
+    public var failureReason: String?
     /// When it was enqueued.
     public var createdAt: Date
 
@@ -43,7 +69,7 @@ public struct OutboxEntry: Sendable, Equatable, Identifiable {
     public init(
         id: Int64, channel: String, action: OutboxAction, message: SlackMessage, state: OutboxState = .pending,
         attempts: Int = 0, notBefore: Date, ts: String? = nil, channelID: String? = nil, lastError: String? = nil,
-        createdAt: Date
+        failureReason: String? = nil, createdAt: Date
     ) {
         self.id = id
         self.channel = channel
@@ -55,6 +81,7 @@ public struct OutboxEntry: Sendable, Equatable, Identifiable {
         self.ts = ts
         self.channelID = channelID
         self.lastError = lastError
+        self.failureReason = failureReason
         self.createdAt = createdAt
     }
 }

@@ -37,7 +37,7 @@ struct AskHarness: ApplicationHarness, Sendable {
         try workspace.copyDemoShop(orders: orders, endingAt: clock.now)
         sluice = try workspace.application(manifestPath: "manifest/sluice.yml", slack: slack, clock: clock)
         guard case .sqlite = sluice.manifest.warehouse else { throw AskSetupError("the demo manifest is not on SQLite") }
-        surface = sluice.slackSurface(botUserID: FakeSlackWebAPI.botUserID)
+        surface = sluice.slackSurface()
     }
 
     /// The same on the fake BigQuery `fake`: the demo manifest with its warehouse block switched to
@@ -60,7 +60,7 @@ struct AskHarness: ApplicationHarness, Sendable {
                     client: BigQueryPipelineTests.client(fake, project: fake.project, location: fake.location), cost: manifest.cost,
                     clock: clock)
             })
-        surface = sluice.slackSurface(botUserID: FakeSlackWebAPI.botUserID)
+        surface = sluice.slackSurface()
     }
 
     /// Runs `shop` once; fails the test unless it succeeded.

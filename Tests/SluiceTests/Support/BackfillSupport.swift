@@ -188,7 +188,7 @@ struct BackfillHarness: ApplicationHarness, Sendable {
 
     /// The routes, as the server serves them.
     func application() -> some ApplicationProtocol {
-        Application(router: sluice.router(surface: sluice.slackSurface(botUserID: FakeSlackWebAPI.botUserID)))
+        Application(router: sluice.router(surface: sluice.slackSurface()))
     }
 
     /// Types `/sluice TEXT` in `channel`; the reply arrives at the response URL.
@@ -205,6 +205,15 @@ struct BackfillHarness: ApplicationHarness, Sendable {
     func finish() async throws {
         await sluice.work.idle()
         try await sender.deliverDue()
+    }
+
+    /// The text of every edit enqueued so far, in order, whether delivered or superseded by a later
+    /// edit of the same message before the sender reached it (`finish` delivers a backlog: the newest).
+    func enqueuedEdits() async throws -> [String] {
+        try await state.read { try $0.outbox(state: nil, limit: 10_000) }.compactMap { entry in
+            guard case .update = entry.action else { return nil }
+            return entry.message.text
+        }
     }
 
     /// Every row of a query, columns joined with `|` (NULL as `NULL`).

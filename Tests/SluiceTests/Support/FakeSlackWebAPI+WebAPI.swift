@@ -112,6 +112,7 @@ extension FakeSlackWebAPI {
     }
 
     private func answer(method: String, headers: [String: String], body: JSON) -> (reply: Reply, error: String?) {
+        if let outage { return scripted(outage) }
         let bearer = headers["authorization"].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
         guard let presented = bearer ?? body["token"]?.string, !presented.isEmpty else { return failed("not_authed") }
         guard presented == token else { return failed("invalid_auth") }

@@ -102,7 +102,7 @@ actor FakeSlackWebAPI {
     private nonisolated let boundPort = Mutex<Int>(0)
     private var recorded: [Call] = []
     private var channelIDs: [String: String] = [:]
-    private var waiters: [UUID: (method: String, count: Int, continuation: CheckedContinuation<[Call]?, Never>)] = [:]
+    private var waiters: [UUID: (method: String, count: Int, succeeded: Bool, continuation: CheckedContinuation<[Call]?, Never>)] = [:]
     private var abandonedWaits: Set<UUID> = []
 
     // The workspace as Slack keeps it: not private only so that the Web API
@@ -116,6 +116,7 @@ actor FakeSlackWebAPI {
     private(set) var userGroups: [String: [String]] = [:]
     private(set) var channelErrors: [String: String] = [:]
     var failures: [String: [Failure]] = [:]
+    var outage: Failure?
     var responseUses: [String: Int] = [:]
     private(set) var expiredResponseURLs: Set<String> = []
     private(set) var responseTargets: [String: (channel: String, ts: String)] = [:]
@@ -181,6 +182,12 @@ actor FakeSlackWebAPI {
         failures[method, default: []].append(contentsOf: Array(repeating: failure, count: times))
     }
 
+    /// Makes every Web API call fail with `failure` (Slack down, or rate limiting everything) until
+    /// called again with nil.
+    func setOutage(_ failure: Failure?) {
+        outage = failure
+    }
+
     /// Makes every post or edit in `channel` (name or id) fail with `error` (`not_in_channel`, `is_archived`, …).
     func rejectChannel(_ channel: String, with error: String) {
         channelErrors[Self.normalized(channel)] = error
@@ -212,8 +219,8 @@ actor FakeSlackWebAPI {
     var calls: [Call] { recorded }
 
     /// The calls of one method (`chat.postMessage`, …, or `response_url`).
-    func calls(method: String) -> [Call] {
-        recorded.filter { $0.method == method }
+    func calls(method: String, succeeded: Bool = false) -> [Call] {
+        recorded.filter { $0.method == method && (!succeeded || $0.error == nil) }
     }
 
     /// The calls made to one `response_url`.
@@ -225,12 +232,13 @@ actor FakeSlackWebAPI {
     /// them; throws `WaitTimedOut` after `timeout` so a missing call fails the test instead of hanging it.
     /// The default is a hang guard, not a latency bound: it returns as soon as the calls arrive, and
     /// on CI's two cores, with the oracle suites running beside it, a reply can take tens of seconds.
-    func waitForCalls(method: String, count: Int, timeout: Duration = .seconds(120)) async throws -> [Call] {
-        let arrived = calls(method: method)
+    /// With `succeeded`, only calls the fake answered `ok:true` count.
+    func waitForCalls(method: String, count: Int, succeeded: Bool = false, timeout: Duration = .seconds(120)) async throws -> [Call] {
+        let arrived = calls(method: method, succeeded: succeeded)
         if arrived.count >= count { return arrived }
         let id = UUID()
         let result = await withTaskGroup(of: [Call]?.self) { group in
-            group.addTask { await self.arrival(id: id, method: method, count: count) }
+            group.addTask { await self.arrival(id: id, method: method, count: count, succeeded: succeeded) }
             group.addTask {
                 try? await Task.sleep(for: timeout)
                 return nil
@@ -285,13 +293,13 @@ actor FakeSlackWebAPI {
 
     // MARK: Waiting
 
-    private func arrival(id: UUID, method: String, count: Int) async -> [Call]? {
+    private func arrival(id: UUID, method: String, count: Int, succeeded: Bool) async -> [Call]? {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 if abandonedWaits.remove(id) != nil {
                     continuation.resume(returning: nil)
                 } else {
-                    waiters[id] = (method, count, continuation)
+                    waiters[id] = (method, count, succeeded, continuation)
                     wakeWaiters()
                 }
             }
@@ -310,7 +318,7 @@ actor FakeSlackWebAPI {
 
     private func wakeWaiters() {
         for (id, waiter) in waiters {
-            let arrived = calls(method: waiter.method)
+            let arrived = calls(method: waiter.method, succeeded: waiter.succeeded)
             if arrived.count >= waiter.count {
                 waiters.removeValue(forKey: id)
                 waiter.continuation.resume(returning: arrived)

@@ -76,7 +76,7 @@ struct HomeHarness: ApplicationHarness, Sendable {
         self.publisher = publisher
         let (replies, continuation) = AsyncStream.makeStream(of: CommandReply.self)
         self.replies = replies
-        var surface = sluice.slackSurface(botUserID: FakeSlackWebAPI.botUserID)
+        var surface = sluice.slackSurface()
         surface.replies = RecordingReplyChannel(inner: surface.replies, continuation: continuation)
         self.surface = surface
     }

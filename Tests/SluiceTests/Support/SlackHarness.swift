@@ -62,7 +62,7 @@ struct SlackHarness: ApplicationHarness, Sendable {
         try workspace.write("sluice.yml", Self.miniManifest())
         clock = TestClock()
         sluice = try workspace.application(slack: slack, clock: clock)
-        surface = sluice.slackSurface(botUserID: FakeSlackWebAPI.botUserID)
+        surface = sluice.slackSurface()
     }
 
     /// The routes as an application, for `app.test(.router)`.

@@ -13,7 +13,7 @@ extension Workspace {
     /// manifest at `manifestPath`, state in `state.sqlite`, and Slack at the fake `slack` (console
     /// mode without one) with the test clock. `warehouse` wraps or replaces the manifest's warehouse.
     func application(
-        manifestPath: String = "sluice.yml", slack: FakeSlackWebAPI?, clock: any WallClock,
+        manifestPath: String = "sluice.yml", slack: FakeSlackWebAPI?, botUserID: String? = FakeSlackWebAPI.botUserID, clock: any WallClock,
         warehouse: SluiceDependencies.WarehouseFactory? = nil, logger: Logger = Logger(label: "test")
     ) throws -> SluiceApplication {
         var environment = ["SLUICE_MANIFEST": manifestPath, "SLUICE_STATE": "state.sqlite"]
@@ -21,7 +21,7 @@ extension Workspace {
             environment["SLACK_BOT_TOKEN"] = FakeSlackWebAPI.defaultToken
             environment["SLACK_SIGNING_SECRET"] = SlackSigning.exampleSecret
             environment["SLACK_API_URL"] = slack.baseURL
-            environment["SLACK_BOT_USER_ID"] = FakeSlackWebAPI.botUserID
+            environment["SLACK_BOT_USER_ID"] = botUserID
         }
         var configuration = try SluiceConfiguration(environment: environment, baseDirectory: root)
         // Slack's one message per second per channel would only slow the tests down.
