@@ -126,15 +126,16 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
         // A button on a message is "on" that message's thread (its own, or the one it is in).
         let thread = payload.message.map { $0.threadTS ?? $0.ts }
         let requester = Requester(userID: payload.user.id, channelID: payload.channel?.id, threadTS: thread)
-        for pressed in payload.actions {
-            guard let action = ButtonAction(actionID: pressed.actionID, value: pressed.value ?? "") else {
-                surface.logger.warning("ignored a button Sluice does not know", metadata: ["action_id": "\(pressed.actionID)"])
-                continue
-            }
-            surface.work.submit {
-                guard let reply = await surface.conversation.handleAction(action, from: requester) else { return }
-                await surface.replies.respond(reply, responseURL: payload.responseURL, channel: payload.channel?.id, user: payload.user.id)
-            }
+        // Slack sends one action per press: act on the first only, so a forged payload with thousands
+        // of actions cannot fan out into thousands of replies (a response_url takes 5).
+        guard let pressed = payload.actions.first else { return Response(status: .ok) }
+        guard let action = ButtonAction(actionID: pressed.actionID, value: pressed.value ?? "") else {
+            surface.logger.warning("ignored a button Sluice does not know", metadata: ["action_id": "\(pressed.actionID.prefix(100))"])
+            return Response(status: .ok)
+        }
+        surface.work.submit {
+            guard let reply = await surface.conversation.handleAction(action, from: requester) else { return }
+            await surface.replies.respond(reply, responseURL: payload.responseURL, channel: payload.channel?.id, user: payload.user.id)
         }
         return Response(status: .ok)
     }

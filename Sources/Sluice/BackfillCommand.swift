@@ -40,13 +40,13 @@ struct BackfillCommand: AsyncParsableCommand {
             outcome = try await CommandLineBackfill(application: wiring).run(
                 pipeline: pipeline, from: from, to: to, yes: yes, console: Self.console())
         } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         } catch let error as CommandError {
-            throw ValidationError(error.message)
+            throw CommandFailure(error.message)
         } catch let error as RunError {
-            throw ValidationError(error.message)
+            throw CommandFailure(error.message)
         } catch let error as StateStoreError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         }
         if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }

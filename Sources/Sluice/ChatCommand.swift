@@ -21,7 +21,7 @@ struct ChatCommand: AsyncParsableCommand {
             wiring = try SluiceApplication.build(try SluiceConfiguration(), logger: logger)
             try await wiring.recoverInterruptedRuns()
         } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         }
         let me = user ?? wiring.manifest.access.operators.first { $0.hasPrefix("U") || $0.hasPrefix("W") } ?? "cli"
         let requester = Requester(userID: me, channelID: "local")

@@ -38,7 +38,7 @@ struct DemoDataCommand: AsyncParsableCommand {
         do {
             try DemoData.write(orders: rows, to: out, endingAt: endDate, seed: seed, existing: force ? .replace : .refuse)
         } catch let error as DemoDataError {
-            throw ValidationError(error.message)
+            throw CommandFailure(error.message)
         }
         print("wrote \(DemoData.fileNames.joined(separator: ", ")) to \(out) (\(rows) orders, seed \(seed))")
     }

@@ -43,9 +43,9 @@ struct DigestCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data(
                 "Posted the digest to \(posting.channel) (1 message and \(replies) thread repl\(replies == 1 ? "y" : "ies")).\n".utf8))
         } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         } catch let error as StateStoreError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         }
     }
 
@@ -55,12 +55,12 @@ struct DigestCommand: AsyncParsableCommand {
         let ids = posting.outboxIDs
         let entries = try await state.read { reader in try ids.compactMap { try reader.outboxEntry(id: $0) } }
         if let failed = entries.first(where: { $0.state == .failed }) {
-            throw ValidationError(
+            throw CommandFailure(
                 "the digest could not be posted to \(posting.channel): \(failed.lastError ?? "unknown error"); "
                     + "check that the bot is a member of the channel and has the chat:write scope")
         }
         if entries.contains(where: { $0.state == .pending }) {
-            throw ValidationError(
+            throw CommandFailure(
                 "the digest is queued but not delivered yet (Slack asked to wait); `sluice serve` will deliver it")
         }
     }

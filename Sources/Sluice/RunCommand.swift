@@ -47,13 +47,13 @@ struct RunCommand: AsyncParsableCommand {
             steps = try await wiring.state.read { try $0.steps(runID: finished.id) }
             try await wiring.sender.drain(until: Date().addingTimeInterval(10))
         } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         } catch let error as RunError {
-            throw ValidationError(error.message)
+            throw CommandFailure(error.message)
         } catch let error as StateStoreError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         } catch let refusal as CostRefusal {
-            throw ValidationError(refusal.description)
+            throw CommandFailure(refusal.description)
         }
         print(RunSummary.render(finished, steps: steps, stepsShown: !consoleMode))
         if finished.state != .succeeded { throw ExitCode.failure }

@@ -29,3 +29,15 @@ enum Logs {
         return Logger(label: "sluice")
     }
 }
+
+/// A command that could not do its work for a reason the user fixes outside the command line (the
+/// manifest, the state store, the warehouse, Slack): printed as `Error: …` without the usage text
+/// that argument mistakes (`ValidationError`) get, exit code 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    /// What happened and what to do.
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

@@ -21,7 +21,7 @@ struct ValidateCommand: AsyncParsableCommand {
             path = try manifest ?? configuration.get().manifestPath
             result = try ManifestLoader.load(path, baseDirectory: FileManager.default.currentDirectoryPath)
         } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         }
         switch result {
         case let .success(manifest):

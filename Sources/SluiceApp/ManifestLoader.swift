@@ -10,6 +10,12 @@ public enum ManifestLoader {
     ) throws -> Result<Manifest, ManifestErrors> {
         let base = baseDirectory
         let absolute = path.hasPrefix("/") ? path : base + "/" + path
+        // Refused before it is read: a huge file must not be loaded into memory to learn it is too big.
+        if let size = (try? FileManager.default.attributesOfItem(atPath: absolute))?[.size] as? Int,
+            let problem = ManifestLimits.sizeProblem(byteCount: size)
+        {
+            throw ConfigurationError("\(path): \(problem)")
+        }
         guard let data = FileManager.default.contents(atPath: absolute) else {
             throw ConfigurationError(
                 "cannot read the manifest \(path): no such file. Set SLUICE_MANIFEST or pass a path; the demo lives in manifest/sluice.yml")

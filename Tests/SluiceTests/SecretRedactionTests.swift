@@ -4,6 +4,7 @@ import SlackAPI
 import SluiceCore
 import Synchronization
 import Testing
+@testable import Worker
 
 /// Tokens, bearer headers and private keys never reach a log line.
 @Suite("Secrets are redacted")
@@ -22,5 +23,36 @@ struct SecretRedactionTests {
     ])
     func secretsAreRedacted(input: String, expected: String) {
         #expect(Secrets.redact(input) == expected)
+    }
+}
+
+/// A Google credential in BigQuery's own error text never reaches the runs table, the steps, or a
+/// Slack message.
+@Suite("Google credentials in warehouse errors are redacted everywhere they are kept")
+struct GoogleCredentialRedactionTests {
+    @Test func aBearerTokenAndAPrivateKeyInABigQueryErrorAreRedactedInTheRunStepsAndMessages() async throws {
+        let workspace = try Workspace()
+        let clock = TestClock()
+        let manifest = try BigQueryPipelineTests.shopManifest(workspace, clock: clock)
+        let leaked = "request failed: Authorization: Bearer ya29.a0AfB_leaked-token; key -----BEGIN PRIVATE KEY-----\\nMIIEleaked\\n-----END PRIVATE KEY-----"
+        try await FakeBigQuery.run(now: { clock.now }) { fake in
+            fake.inject(.http(status: 400, reason: "invalid", message: leaked), on: .jobsInsert)
+            let state = try workspace.stateStore()
+            let runner = PipelineRunner(
+                manifest: manifest, state: state, warehouse: BigQueryPipelineTests.warehouse(fake, manifest: manifest, clock: clock),
+                clock: clock, logger: BigQueryPipelineTests.logger)
+            let run = try await runner.run(RunRequest(pipeline: "shop", trigger: .manual, requestedBy: "test", costConfirmed: true))
+            #expect(run.state == .failed)
+            let (stored, steps, outbox) = try await state.read { r in
+                (try r.run(id: run.id), try r.steps(runID: run.id), try r.outbox(state: nil, limit: 100))
+            }
+            let kept = [stored?.error ?? ""] + steps.flatMap { [$0.error ?? "", $0.detail ?? ""] }
+                + outbox.flatMap { [$0.message.text, $0.message.blocks.description] }
+            #expect(kept.contains { $0.contains("Bearer [redacted]") }, "the failure is still told")
+            for text in kept {
+                #expect(!text.contains("ya29.a0AfB_leaked"), "\(text)")
+                #expect(!text.contains("MIIEleaked"), "\(text)")
+            }
+        }
     }
 }

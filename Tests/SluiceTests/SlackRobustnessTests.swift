@@ -126,4 +126,19 @@ struct SlackRobustnessTests {
             #expect(audit.allSatisfy { $0.outcome == "refused" })
         }
     }
+
+    @Test func aPayloadWithHundredsOfActionsActsOnTheFirstOnly() async throws {
+        try await FakeSlackWebAPI.run { slack in
+            let harness = try SlackHarness(slack: slack)
+            let one = SlackHarness.actionBody(actionID: "alert.details", value: "7", responseURL: slack.responseURL("flood"))
+            let json = try #require(one.dropFirst("payload=".count).removingPercentEncoding?.replacingOccurrences(of: "+", with: " "))
+            var payload = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            let action = try #require((payload["actions"] as? [[String: Any]])?.first)
+            payload["actions"] = Array(repeating: action, count: 800)  // as many as fit in the 256 KiB body limit
+            let body = "payload=" + SlackHarness.formEscape(String(decoding: try JSONSerialization.data(withJSONObject: payload), as: UTF8.self))
+            let answer = try await harness.send("/slack/interactions", body, contentType: "application/x-www-form-urlencoded")
+            #expect(answer.status == .ok)
+            #expect(await slack.responses("flood").count == 1)
+        }
+    }
 }

@@ -25,6 +25,10 @@ public enum ManifestParser {
         readFile: (String) -> String?
     ) -> Result<Manifest, ManifestErrors> {
         let reader = YAMLReader(file: file)
+        if let problem = ManifestLimits.sizeProblem(byteCount: yaml.utf8.count) {
+            reader.report(problem, at: nil)
+            return .failure(ManifestErrors(diagnostics: reader.diagnostics))
+        }
         let composed: Node?
         do {
             composed = try Yams.compose(yaml: yaml)
@@ -34,6 +38,9 @@ public enum ManifestParser {
         }
         guard let root = composed else {
             reader.report("the manifest is empty; it needs at least 'timezone' and 'pipelines'", at: nil)
+            return .failure(ManifestErrors(diagnostics: reader.diagnostics))
+        }
+        guard ManifestLimits.check(root, reader: reader) else {
             return .failure(ManifestErrors(diagnostics: reader.diagnostics))
         }
         var interpolation = EnvironmentInterpolation(environment: environment, reader: reader)
@@ -97,6 +104,10 @@ public enum ManifestParser {
         switch error {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
             let .composer(context, problem, mark, _):
+            if problem.hasPrefix("Maximum nesting level reached") {
+                reader.report("the manifest nests lists and mappings more than 1,000 levels deep; a manifest needs fewer than 10", at: mark)
+                return
+            }
             let during = context.map { " (\($0.text), which started at line \($0.mark.line), column \($0.mark.column))" } ?? ""
             reader.report("invalid YAML: \(problem)\(during)", at: mark)
         case let .duplicatedKeysInMapping(duplicates, context):

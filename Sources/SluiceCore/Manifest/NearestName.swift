@@ -6,8 +6,13 @@ public enum NearestName {
     /// (`orders` suggests `raw.orders`, `London` suggests `Europe/London`). `name` itself is never suggested.
     public static func suggestions(for name: String, in candidates: [String], limit: Int = 3) -> [String] {
         guard limit > 0, !name.isEmpty else { return [] }
+        // The edit distance is at least the difference in length: a name longer than every candidate
+        // by more than the threshold has no suggestion, so a huge input costs nothing to refuse.
+        let longest = candidates.map(\.count).max() ?? 0
+        guard name.utf8.count <= 4 * (2 * longest + 4) else { return [] }
         let query = Array(name.lowercased())
         let threshold = max(1, (query.count + 2) / 3)
+        guard query.count - longest <= threshold else { return [] }
         var seen: Set<String> = []
         var scored: [(distance: Int, order: Int, name: String)] = []
         for (order, candidate) in candidates.enumerated() where candidate != name && !seen.contains(candidate) {
