@@ -200,12 +200,18 @@ public struct Conversation: Sendable {
         let progress = await RunProgressReporter.start(
             for: run, channel: requester.channelID ?? manifest.channel(for: request.pipeline),
             state: state, clock: clock, logger: logger)
-        work.submit {
+        let accepted = work.submit {
             do {
                 _ = try await runner.execute(runID: run.id, observer: progress)
             } catch {
                 logger.error("run from Slack failed", metadata: ["run": "\(run.id)", "error": "\(error)"])
             }
+        }
+        guard accepted else {
+            // Queued, never started: the next start marks it interrupted and announces it.
+            return .note(
+                ":arrows_counterclockwise: Sluice is restarting, so run \(run.id) of `\(request.pipeline)` did not start; "
+                    + "once Sluice is back, `\(commandName) rerun \(run.id)` runs it.")
         }
         let channel = manifest.channel(for: request.pipeline)
         let what = request.rerunOf.map { "Rerunning run \($0) of `\(request.pipeline)` as run \(run.id)" }

@@ -50,6 +50,9 @@ public struct SlackSurface: Sendable {
     public var botUserID: String? { identity.botUserID }
 }
 
+/// The answer to a request that arrives while the server stops (its work queue accepts nothing more).
+let restarting = CommandReply.note(":arrows_counterclockwise: Sluice is restarting; try again in a minute.")
+
 /// Largest request body read from Slack; anything bigger is refused unread.
 let slackBodyLimit = 256 * 1024
 
@@ -77,11 +80,11 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
             return json(commandResponse(reply))
         }
         let requester = Requester(userID: command.userID, channelID: command.channelID)
-        surface.work.submit {
+        let accepted = surface.work.submit {
             let reply = await surface.conversation.handle(parsed, text: command.text, from: requester)
             await surface.replies.respond(reply, responseURL: command.responseURL, channel: command.channelID, user: command.userID)
         }
-        return Response(status: .ok)
+        return accepted ? Response(status: .ok) : json(commandResponse(restarting))
     }
     slack.post("events") { request, _ -> Response in
         let body: String
@@ -110,7 +113,10 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
             return Response(status: .ok)
         }
         guard isNew else { return Response(status: .ok) }
-        surface.work.submit { await handleEvent(event, botUserID: surface.botUserID ?? envelope.botUserID, surface) }
+        let accepted = surface.work.submit { await handleEvent(event, botUserID: surface.botUserID ?? envelope.botUserID, surface) }
+        if !accepted {
+            surface.logger.notice("Sluice is stopping: a Slack event was not handled", metadata: ["event_id": "\(eventID)"])
+        }
         return Response(status: .ok)
     }
     slack.post("interactions") { request, _ -> Response in
@@ -133,9 +139,12 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
             surface.logger.warning("ignored a button Sluice does not know", metadata: ["action_id": "\(pressed.actionID.prefix(100))"])
             return Response(status: .ok)
         }
-        surface.work.submit {
+        let accepted = surface.work.submit {
             guard let reply = await surface.conversation.handleAction(action, from: requester) else { return }
             await surface.replies.respond(reply, responseURL: payload.responseURL, channel: payload.channel?.id, user: payload.user.id)
+        }
+        if !accepted {
+            await surface.replies.respond(restarting, responseURL: payload.responseURL, channel: payload.channel?.id, user: payload.user.id)
         }
         return Response(status: .ok)
     }

@@ -23,7 +23,7 @@ public struct SlackWebClient: SlackMessenger, CustomStringConvertible, CustomRef
 
     /// Creates a client with the bot token (`SLACK_BOT_TOKEN`) and the Web API base (`SLACK_API_URL`).
     public init(
-        token: String, baseURL: String = "https://slack.com/api/", httpClient: HTTPClient = .shared,
+        token: String, baseURL: String = "https://slack.com/api/", httpClient: HTTPClient = SlackWebClient.sharedHTTPClient,
         timeout: TimeAmount = .seconds(10), logger: Logger
     ) {
         self.token = token

@@ -38,7 +38,7 @@ extension SluiceApplication {
         var services: [any Service] = [
             BackgroundService("scheduler") { await scheduler.run() },
             BackgroundService("outbox") { await sender.run() },
-            BackgroundService("work") { await work.run() },
+            WorkQueueService(work: work, logger: logger),
             BackgroundService("alerts") { await watcher.run() },
             BackgroundService("digest") { await digest.run() },
         ]
@@ -103,6 +103,49 @@ public struct BackgroundService: Service {
             try await gracefulShutdown()
         } catch is CancellationError {
             return
+        }
+    }
+}
+
+/// Runs the work queue. On graceful shutdown it stops accepting work (requests arriving now are
+/// answered "Sluice is restarting; try again"), gives the accepted work `grace` to finish (a reply
+/// being written is sent), then cancels what is left (a run stops between steps and is resumed
+/// after the restart).
+public struct WorkQueueService: Service {
+    private let work: WorkQueue
+    private let logger: Logger
+    private let grace: Duration
+
+    /// Creates the service.
+    public init(work: WorkQueue, logger: Logger, grace: Duration = .seconds(10)) {
+        self.work = work
+        self.logger = logger
+        self.grace = grace
+    }
+
+    /// Runs the queue until graceful shutdown (then as described above) or cancellation.
+    public func run() async throws {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await work.run()
+                return true
+            }
+            do {
+                try await gracefulShutdown()
+            } catch {
+                // Cancelled without a graceful shutdown: cancel the work at once.
+                group.cancelAll()
+                return
+            }
+            work.finish()
+            group.addTask {
+                try? await Task.sleep(for: grace)
+                return false
+            }
+            if await group.next() == false {
+                logger.notice("work still running \(grace) after the shutdown began was cancelled; runs are resumed after the restart")
+            }
+            group.cancelAll()
         }
     }
 }

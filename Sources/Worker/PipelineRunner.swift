@@ -44,6 +44,12 @@ public struct PipelineRunner: Sendable {
             throw RunError("there is no pipeline named \(request.pipeline); "
                 + (near.isEmpty ? "pipelines: \(names.joined(separator: ", "))" : "did you mean \(near.joined(separator: " or "))?"))
         }
+        // "Already running" is answered before anything slow (a cost estimate reads every model's
+        // tables), so a burst of commands during a run is answered at once; `insertRun` still
+        // refuses a second active run if one starts in between.
+        if let active = try await state.read({ try $0.activeRun(pipeline: request.pipeline) }) {
+            throw StateStoreError.activeRun(pipeline: request.pipeline, runID: active.id)
+        }
         let plan = RunPlan.steps(for: pipeline)
         let earlier: (steps: [StepRecord], fullRefresh: Bool)? = if let rerunOf = request.rerunOf {
             try await state.read { reader in

@@ -104,10 +104,23 @@ final class DayGate: Sendable {
     }
 }
 
-/// The SQLite warehouse with a `DayGate` in front of its loads.
+/// The SQLite warehouse with a gate in front of its loads: `hold` runs before each load and may
+/// keep it waiting (a `DayGate` holding one backfill day, a test holding a run mid-way).
 struct GatedWarehouse: Warehouse {
     let base: any Warehouse
-    let gate: DayGate
+    let hold: @Sendable (LoadRequest) async -> Void
+    /// Told of every cost estimate.
+    let estimating: @Sendable () -> Void
+
+    init(base: any Warehouse, gate: DayGate) {
+        self.init(base: base) { await gate.pass($0.replacePartitions) }
+    }
+
+    init(base: any Warehouse, estimating: @escaping @Sendable () -> Void = {}, hold: @escaping @Sendable (LoadRequest) async -> Void) {
+        self.base = base
+        self.estimating = estimating
+        self.hold = hold
+    }
 
     var dialect: SQLDialect { base.dialect }
 
@@ -116,7 +129,7 @@ struct GatedWarehouse: Warehouse {
     }
 
     func load(_ request: LoadRequest, rows: any RowSource) async throws -> LoadResult {
-        await gate.pass(request.replacePartitions)
+        await hold(request)
         return try await base.load(request, rows: rows)
     }
 
@@ -137,7 +150,8 @@ struct GatedWarehouse: Warehouse {
     }
 
     func estimateBytes(of query: PlannedQuery) async throws -> Int64 {
-        try await base.estimateBytes(of: query)
+        estimating()
+        return try await base.estimateBytes(of: query)
     }
 
     func columns(of table: TableName) async throws -> [String]? {

@@ -36,6 +36,8 @@ actor FakeSlackWebAPI {
         let responseURLID: String?
         /// The `error` the fake answered with (nil when it answered `ok:true`).
         let error: String?
+        /// When it arrived.
+        var at = ContinuousClock.now
     }
 
     /// A message as it currently reads in the fake workspace.
