@@ -13,11 +13,18 @@ public actor ConsoleMessenger: SlackMessenger {
     }
 
     /// Prints the message; a thread reply is indented under its parent.
-    public func post(channel: String, message: SlackMessage, threadTS: String?) async throws -> SlackPostedMessage {
+    public func post(channel: String, message: SlackMessage, threadTS: String?, mark: DeliveryMark?) async throws -> SlackPostedMessage {
         sequence += 1
         let ts = String(format: "%010d.%06d", Int(Date().timeIntervalSince1970), sequence)
         write(ConsoleRenderer.render(message, channel: channel, thread: threadTS != nil) + "\n")
         return SlackPostedMessage(channel: channel, ts: ts)
+    }
+
+    /// The console keeps nothing to look in: a message printed before a crash may print again.
+    public func findPosted(
+        _ mark: DeliveryMark, channel: String, channelID: String?, threadTS: String?, since: Date
+    ) async throws -> SlackPostedMessage? {
+        nil
     }
 
     /// Prints the new version of an edited message.

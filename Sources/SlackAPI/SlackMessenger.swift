@@ -3,10 +3,35 @@ import SluiceCore
 
 /// Delivers messages to Slack (or to the console): the outbox sender's only view of Slack.
 public protocol SlackMessenger: Sendable {
-    /// Posts a message (`chat.postMessage`), in a thread when `threadTS` is set; returns where it landed.
-    func post(channel: String, message: SlackMessage, threadTS: String?) async throws -> SlackPostedMessage
+    /// Posts a message (`chat.postMessage`), in a thread when `threadTS` is set, carrying `mark` (as
+    /// message metadata) so that it can be found again; returns where it landed.
+    func post(channel: String, message: SlackMessage, threadTS: String?, mark: DeliveryMark?) async throws -> SlackPostedMessage
+    /// The message carrying `mark` posted to `channel` (in the thread `threadTS`) since `since`, if
+    /// Slack has it: how a post whose answer was lost (a crash, a timeout) is found instead of
+    /// posted twice. `channelID` is the channel's id when known.
+    func findPosted(
+        _ mark: DeliveryMark, channel: String, channelID: String?, threadTS: String?, since: Date
+    ) async throws -> SlackPostedMessage?
     /// Replaces a posted message (`chat.update`).
     func update(channel: String, ts: String, message: SlackMessage) async throws
+}
+
+/// What a posted message carries to say which outbox entry of which state store it is (Slack's
+/// message `metadata`: `event_type` `sluice_outbox_entry`, `event_payload` `{store, outbox_id}`).
+public struct DeliveryMark: Sendable, Equatable {
+    /// The metadata's `event_type`.
+    public static let eventType = "sluice_outbox_entry"
+
+    /// The state store's own id (several Sluice installations may post to one channel).
+    public var store: String
+    /// The outbox entry.
+    public var outboxID: Int64
+
+    /// Creates a mark.
+    public init(store: String, outboxID: Int64) {
+        self.store = store
+        self.outboxID = outboxID
+    }
 }
 
 /// A delivery failure, with whether trying again can help and how long to wait.
@@ -30,6 +55,13 @@ public struct SlackDeliveryError: Error, Sendable, Equatable, CustomStringConver
 
     /// `code: message`.
     public var description: String { "\(code): \(message)" }
+
+    /// True when the call may have taken effect although no answer says so: the connection failed or
+    /// timed out after the request may have been sent, or Slack failed (5xx) while handling it. Any
+    /// other error is Slack's answer that it did nothing.
+    public var mayHaveTakenEffect: Bool {
+        code == "timeout" || code == "unreachable" || code.hasPrefix("http_5")
+    }
 
     /// True when Slack says the bot token itself is not valid (revoked, expired, deactivated, absent).
     public var rejectsToken: Bool { SlackErrorGuidance.tokenRejectedCodes.contains(code) }

@@ -9,14 +9,14 @@ import SluiceCore
 /// deadline; failures are `SlackDeliveryError`s naming Slack's error and what to do. The token is
 /// sent only to the Web API base URL and never appears in errors, logs or descriptions.
 public struct SlackWebClient: SlackMessenger, CustomStringConvertible, CustomReflectable {
-    private let token: String
+    let token: String
     /// The Web API base (`SLACK_API_URL`), ending in `/`.
     public let baseURL: String
     private let httpClient: HTTPClient
     /// The deadline given to each call.
     public let timeout: TimeAmount
     private let logger: Logger
-    private let channels = SlackChannelDirectory()
+    let channels = SlackChannelDirectory()
 
     /// Largest reply read from Slack.
     private static let maxReplyBytes = 4 * 1024 * 1024
@@ -44,10 +44,12 @@ public struct SlackWebClient: SlackMessenger, CustomStringConvertible, CustomRef
     /// `chat.postMessage`, in the thread `threadTS` when set; returns where the message landed: the
     /// channel id (also when `channel` is a name) and its `ts`. Later edits of this client to
     /// `channel` use the learned id.
-    public func post(channel: String, message: SlackMessage, threadTS: String?) async throws -> SlackPostedMessage {
+    public func post(channel: String, message: SlackMessage, threadTS: String?, mark: DeliveryMark? = nil) async throws -> SlackPostedMessage {
         let reply = try await call(
             "chat.postMessage",
-            body: MessageBody(channel: channel, text: message.text, blocks: message.blocks.isEmpty ? nil : message.blocks, threadTS: threadTS))
+            body: MessageBody(
+                channel: channel, text: message.text, blocks: message.blocks.isEmpty ? nil : message.blocks, threadTS: threadTS,
+                metadata: mark.map(MessageMetadata.init)))
         guard let ts = reply.ts else { throw SlackErrorGuidance.unreadableReply(method: "chat.postMessage", host: host(of: baseURL)) }
         let id = reply.channel ?? channel
         await channels.remember(channel, id: id)
@@ -126,7 +128,7 @@ public struct SlackWebClient: SlackMessenger, CustomStringConvertible, CustomRef
 
     // MARK: Wire
 
-    private func call(_ method: String, body: some Encodable) async throws -> Reply {
+    func call(_ method: String, body: some Encodable) async throws -> Reply {
         var request = HTTPClientRequest(url: baseURL + method)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
@@ -135,7 +137,7 @@ public struct SlackWebClient: SlackMessenger, CustomStringConvertible, CustomRef
         return try await send(request, method: method)
     }
 
-    private func send(_ request: HTTPClientRequest, method: String) async throws -> Reply {
+    func send(_ request: HTTPClientRequest, method: String) async throws -> Reply {
         let reply = try await exchange(request, method: method, host: host(of: baseURL))
         if reply.status == 429 || reply.status >= 500 {
             throw SlackErrorGuidance.httpError(method: method, status: reply.status, retryAfter: reply.retryAfter)
@@ -184,7 +186,7 @@ public struct SlackWebClient: SlackMessenger, CustomStringConvertible, CustomRef
         }
     }
 
-    private func host(of url: String) -> String {
+    func host(of url: String) -> String {
         URL(string: url)?.host ?? "Slack"
     }
 
@@ -205,7 +207,8 @@ public struct SlackWebClient: SlackMessenger, CustomStringConvertible, CustomRef
         var text: String
         var blocks: [Block]?
         var threadTS: String?
-        enum CodingKeys: String, CodingKey { case channel, text, blocks, threadTS = "thread_ts" }
+        var metadata: MessageMetadata?
+        enum CodingKeys: String, CodingKey { case channel, text, blocks, threadTS = "thread_ts", metadata }
     }
 
     private struct UpdateBody: Encodable {
@@ -246,7 +249,7 @@ public struct SlackWebClient: SlackMessenger, CustomStringConvertible, CustomRef
     }
 
     /// The fields of Slack's replies Sluice reads; others are ignored.
-    private struct Reply: Decodable {
+    struct Reply: Decodable {
         var ok: Bool
         var error: String?
         var warning: String?
@@ -256,13 +259,21 @@ public struct SlackWebClient: SlackMessenger, CustomStringConvertible, CustomRef
         var users: [String]?
         var userID: String?
         var details: [String]
+        /// `conversations.history` / `conversations.replies`: the page's messages.
+        var messages: [HistoryMessage]?
+        /// `conversations.list`: the page's conversations.
+        var conversations: [ConversationEntry]?
+        /// Another page follows (history).
+        var hasMore: Bool?
+        /// The cursor of the next page, empty or absent on the last.
+        var nextCursor: String?
 
         private enum CodingKeys: String, CodingKey {
             case ok, error, warning, needed, channel, ts, users, errors, responseMetadata = "response_metadata"
-            case userID = "user_id"
+            case userID = "user_id", messages, conversations = "channels", hasMore = "has_more"
         }
 
-        private enum MetadataKeys: String, CodingKey { case messages }
+        private enum MetadataKeys: String, CodingKey { case messages, nextCursor = "next_cursor" }
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -278,6 +289,10 @@ public struct SlackWebClient: SlackMessenger, CustomStringConvertible, CustomRef
             let metadata = try? c.nestedContainer(keyedBy: MetadataKeys.self, forKey: .responseMetadata)
             let messages = (try? metadata?.decodeIfPresent([String].self, forKey: .messages)) ?? []
             details = errors + messages
+            nextCursor = try? metadata?.decodeIfPresent(String.self, forKey: .nextCursor)
+            self.messages = try? c.decodeIfPresent([HistoryMessage].self, forKey: .messages)
+            conversations = try? c.decodeIfPresent([ConversationEntry].self, forKey: .conversations)
+            hasMore = try? c.decodeIfPresent(Bool.self, forKey: .hasMore)
         }
     }
 }

@@ -25,6 +25,7 @@ public actor OutboxSender {
     private let announceChannel: String?
     private var lastSent: [String: Date] = [:]
     private var announced: Set<String> = []
+    private var storeIdentity: String?
 
     /// Creates a sender. `channelInterval` is Slack's ~1 message per second per channel (0 in console
     /// mode); refusals are announced in `announceChannel` (the manifest's default channel).
@@ -120,7 +121,7 @@ public actor OutboxSender {
                     case .gone: threadTS = nil
                     }
                 }
-                let posted = try await messenger.post(channel: entry.channel, message: entry.message, threadTS: threadTS)
+                let posted = try await post(entry, threadTS: threadTS)
                 try await state.write { try $0.markSent(outboxID: entry.id, ts: posted.ts, channelID: posted.channel) }
             case let .update(target):
                 switch try await resolvedTS(of: target) {
@@ -144,6 +145,52 @@ public actor OutboxSender {
             return false
         }
     }
+
+    /// Posts `entry` exactly once: marked as being sent first, carrying its `DeliveryMark`, and, when
+    /// an earlier attempt may have reached Slack (a crash or a timeout before its answer was
+    /// recorded), looked for in the channel's history first and adopted when found.
+    private func post(_ entry: OutboxEntry, threadTS: String?) async throws -> SlackPostedMessage {
+        let mark = DeliveryMark(store: try await storeID(), outboxID: entry.id)
+        if let since = entry.sendingSince {
+            do {
+                let known = try await state.read { try $0.knownChannelID(for: entry.channel) }
+                if let found = try await messenger.findPosted(
+                    mark, channel: entry.channel, channelID: entry.channelID ?? known, threadTS: threadTS, since: since)
+                {
+                    logger.notice("found an outbox message in Slack that a crash or timeout left unrecorded; not posting it again", metadata: [
+                        "outbox": "\(entry.id)", "channel": "\(entry.channel)", "ts": "\(found.ts)",
+                    ])
+                    return found
+                }
+            } catch let error as SlackDeliveryError where !error.retryable {
+                // Without the history scopes Sluice cannot tell; posting again risks a duplicate,
+                // waiting risks never: it posts, and says what to add.
+                logger.warning("could not look for a possibly posted message; posting it (it may appear twice)", metadata: [
+                    "outbox": "\(entry.id)", "error": "\(error)",
+                    "fix": "add the channels:history, groups:history, channels:read and groups:read scopes (sluice slack-manifest)",
+                ])
+            }
+        }
+        let now = clock.now
+        try await state.write { try $0.markSending(outboxID: entry.id, at: now) }
+        return try await messenger.post(channel: entry.channel, message: entry.message, threadTS: threadTS, mark: mark)
+    }
+
+    /// This state store's id, the `store` of every `DeliveryMark`: made once and kept in the store.
+    private func storeID() async throws -> String {
+        if let storeIdentity { return storeIdentity }
+        let id = try await state.write { writer in
+            if let existing = try writer.setting(Self.storeKey) { return existing }
+            let made = UUID().uuidString.lowercased()
+            try writer.setSetting(Self.storeKey, value: made)
+            return made
+        }
+        storeIdentity = id
+        return id
+    }
+
+    /// The settings key of `storeID()`.
+    static let storeKey = "outbox.store_id"
 
     private enum ParentTS { case ts(String, channelID: String?), waiting, gone }
 
@@ -188,7 +235,9 @@ public actor OutboxSender {
     private func retry(_ entry: OutboxEntry, error: SlackDeliveryError, in wait: TimeInterval, countsAsAttempt: Bool) async throws {
         let notBefore = clock.now.addingTimeInterval(wait)
         try await state.write {
-            try $0.markRetry(outboxID: entry.id, error: error.description, notBefore: notBefore, countsAsAttempt: countsAsAttempt)
+            try $0.markRetry(
+                outboxID: entry.id, error: error.description, notBefore: notBefore, countsAsAttempt: countsAsAttempt,
+                mayHaveBeenPosted: error.mayHaveTakenEffect)
         }
     }
 

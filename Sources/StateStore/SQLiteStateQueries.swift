@@ -165,6 +165,12 @@ extension SQLiteStateQueries {
                 uniquingKeysWith: +))
     }
 
+    func knownChannelID(for channel: String) throws -> String? {
+        try String.fetchOne(
+            db, sql: "SELECT channel_id FROM outbox WHERE channel = ? AND channel_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+            arguments: [channel])
+    }
+
     func auditLog(limit: Int) throws -> [AuditEntry] {
         try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY id DESC LIMIT ?", arguments: [limit])
             .map(AuditEntry.init(row:))

@@ -231,10 +231,24 @@ struct SQLiteStateWriter: SQLiteStateQueries, StateWriter {
         try requireChange("outbox entry \(outboxID)")
     }
 
-    func markRetry(outboxID: Int64, error: String, notBefore: Date, countsAsAttempt: Bool) throws {
+    func markSending(outboxID: Int64, at now: Date) throws {
         try db.execute(
-            sql: "UPDATE outbox SET state = ?, attempts = attempts + ?, last_error = ?, not_before = ? WHERE id = ?",
-            arguments: [OutboxState.pending.rawValue, countsAsAttempt ? 1 : 0, error, StateColumns.seconds(notBefore), outboxID])
+            sql: "UPDATE outbox SET sending_since = COALESCE(sending_since, ?) WHERE id = ?",
+            arguments: [StateColumns.seconds(now), outboxID])
+        try requireChange("outbox entry \(outboxID)")
+    }
+
+    func markRetry(outboxID: Int64, error: String, notBefore: Date, countsAsAttempt: Bool, mayHaveBeenPosted: Bool) throws {
+        try db.execute(
+            sql: """
+                UPDATE outbox SET state = ?, attempts = attempts + ?, last_error = ?, not_before = ?,
+                    sending_since = CASE WHEN ? THEN sending_since ELSE NULL END
+                WHERE id = ?
+                """,
+            arguments: [
+                OutboxState.pending.rawValue, countsAsAttempt ? 1 : 0, error, StateColumns.seconds(notBefore), mayHaveBeenPosted,
+                outboxID,
+            ])
         try requireChange("outbox entry \(outboxID)")
     }
 

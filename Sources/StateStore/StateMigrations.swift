@@ -26,6 +26,11 @@ enum StateMigrations {
             // Why Slack refused an entry for good (its error name), counted by reason in /metrics.
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN failure_reason TEXT")
         }
+        migrator.registerMigration("v9-outbox-sending-since") { db in
+            // When a post was first sent without Slack's answer being recorded: it may be in Slack
+            // already, so the next attempt looks for it before posting again.
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN sending_since REAL")
+        }
         return migrator
     }
 

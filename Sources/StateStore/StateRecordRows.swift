@@ -114,6 +114,7 @@ extension OutboxEntry {
             channelID: try row.decode(forColumn: "channel_id"),
             lastError: try row.decode(forColumn: "last_error"),
             failureReason: try row.decode(forColumn: "failure_reason"),
+            sendingSince: try StateColumns.optionalDate(row, "sending_since"),
             createdAt: try StateColumns.date(row, "created_at"))
     }
 }

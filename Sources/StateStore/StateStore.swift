@@ -67,6 +67,8 @@ public protocol StateReader {
     func outbox(state: OutboxState?, limit: Int) throws -> [OutboxEntry]
     /// How many entries wait, since when, and how many were refused for good by reason.
     func outboxBacklog() throws -> OutboxBacklog
+    /// The channel id Slack answered with for an earlier message to `channel` (a name), if any.
+    func knownChannelID(for channel: String) throws -> String?
     /// Most recent audit entries first.
     func auditLog(limit: Int) throws -> [AuditEntry]
     /// A small key–value store for bookkeeping (last digest day, …).
@@ -115,9 +117,13 @@ public protocol StateWriter: StateReader {
     func enqueue(channel: String, action: OutboxAction, message: SlackMessage, at now: Date) throws -> Int64
     /// Records a delivery with Slack's `ts` and the channel id Slack answered with.
     func markSent(outboxID: Int64, ts: String, channelID: String?) throws
+    /// Records that a post is about to be sent: until it is marked sent, or retried after an answer
+    /// that proves it was not posted, it may be in Slack (`OutboxEntry.sendingSince`).
+    func markSending(outboxID: Int64, at now: Date) throws
     /// Records a failed attempt; it is retried at `notBefore`. `countsAsAttempt` is false for a
     /// rate-limit wait (Slack asked to wait, nothing failed), so the backoff does not grow.
-    func markRetry(outboxID: Int64, error: String, notBefore: Date, countsAsAttempt: Bool) throws
+    /// `mayHaveBeenPosted` (a timeout) keeps `sendingSince`; any other failure clears it.
+    func markRetry(outboxID: Int64, error: String, notBefore: Date, countsAsAttempt: Bool, mayHaveBeenPosted: Bool) throws
     /// Records that Slack refused an entry for good: `reason` is its error name, `error` what it means.
     func markFailed(outboxID: Int64, reason: String, error: String) throws
     /// Records that a later edit of the same message replaced this pending edit.

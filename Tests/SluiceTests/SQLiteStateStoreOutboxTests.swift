@@ -57,7 +57,7 @@ struct SQLiteStateStoreOutboxTests: SQLiteStateStoreSuite {
             let retryAt = t0.addingTimeInterval(30)
             try await store.write { w in
                 try w.markSent(outboxID: postID, ts: "1700000000.000100", channelID: "C0FAKE0001")
-                try w.markRetry(outboxID: replyID, error: "ratelimited", notBefore: retryAt, countsAsAttempt: true)
+                try w.markRetry(outboxID: replyID, error: "ratelimited", notBefore: retryAt, countsAsAttempt: true, mayHaveBeenPosted: false)
                 try w.markFailed(outboxID: editID, reason: "message_not_found", error: "message_not_found: gone")
             }
             let (dueBefore, dueAfter, sent, failed, pending, reply, all) = try await store.read { r in
@@ -91,7 +91,7 @@ struct SQLiteStateStoreOutboxTests: SQLiteStateStoreSuite {
 
             // A rate-limit wait is not an attempt; a superseded edit is neither pending nor failed.
             try await store.write { w in
-                try w.markRetry(outboxID: replyID, error: "ratelimited", notBefore: retryAt, countsAsAttempt: false)
+                try w.markRetry(outboxID: replyID, error: "ratelimited", notBefore: retryAt, countsAsAttempt: false, mayHaveBeenPosted: false)
             }
             #expect(try await store.read { try $0.outboxEntry(id: replyID)?.attempts } == 1)
             let (older, newer) = try await store.write { w in

@@ -62,6 +62,9 @@ public struct OutboxEntry: Sendable, Equatable, Identifiable {
     public var lastError: String?
     /// Slack's reason for refusing it for good (its error name), when failed.
     public var failureReason: String?
+    /// Set while a post may have reached Slack without its answer being recorded (a crash, a
+    /// timeout): when the first such attempt began. The next attempt looks for it in Slack first.
+    public var sendingSince: Date?
     /// When it was enqueued.
     public var createdAt: Date
 
@@ -69,7 +72,7 @@ public struct OutboxEntry: Sendable, Equatable, Identifiable {
     public init(
         id: Int64, channel: String, action: OutboxAction, message: SlackMessage, state: OutboxState = .pending,
         attempts: Int = 0, notBefore: Date, ts: String? = nil, channelID: String? = nil, lastError: String? = nil,
-        failureReason: String? = nil, createdAt: Date
+        failureReason: String? = nil, sendingSince: Date? = nil, createdAt: Date
     ) {
         self.id = id
         self.channel = channel
@@ -82,6 +85,7 @@ public struct OutboxEntry: Sendable, Equatable, Identifiable {
         self.channelID = channelID
         self.lastError = lastError
         self.failureReason = failureReason
+        self.sendingSince = sendingSince
         self.createdAt = createdAt
     }
 }

@@ -9,8 +9,10 @@ public enum SlackAppManifest {
         ("chat:write", "post results and alerts, edit them, reply in threads"),
         ("chat:write.public", "post to public channels without being invited"),
         ("app_mentions:read", "`@Sluice ack` in alert threads"),
-        ("channels:history", "plain replies in alert threads of public channels"),
-        ("groups:history", "plain replies in alert threads of private channels"),
+        ("channels:history", "plain replies in alert threads of public channels; finding a message a crash left unrecorded"),
+        ("groups:history", "plain replies in alert threads of private channels; finding a message a crash left unrecorded"),
+        ("channels:read", "a public channel's id from its name, to look in its history after a crash"),
+        ("groups:read", "a private channel's id from its name, to look in its history after a crash"),
         ("usergroups:read", "operators named by user group in `access.operators`"),
     ]
 

@@ -101,13 +101,17 @@ extension FakeSlackWebAPI {
 
     // MARK: Web API
 
-    private func api(method: String, headers: [String: String], body raw: ReceivedBody) -> Reply {
+    private func api(method: String, headers: [String: String], body raw: ReceivedBody) async -> Reply {
         guard let body = raw.decoded() else {
             record(method, .null, headers, error: "invalid_json")
             return .error("invalid_json")
         }
         let reply = answer(method: method, headers: headers, body: body)
         record(method, body, headers, error: reply.error)
+        if method == "chat.postMessage", reply.error == nil, let action = nextPostAction {
+            nextPostAction = nil
+            await action()
+        }
         return reply.reply
     }
 
@@ -119,6 +123,7 @@ extension FakeSlackWebAPI {
         if var queue = failures[method], !queue.isEmpty {
             let failure = queue.removeFirst()
             failures[method] = queue
+            if case .serverErrorAfterEffect = failure, method == "chat.postMessage" { _ = postMessage(body) }
             return scripted(failure)
         }
         switch method {
@@ -127,6 +132,9 @@ extension FakeSlackWebAPI {
         case "chat.postEphemeral": return postEphemeral(body)
         case "views.publish": return publish(body)
         case "usergroups.users.list": return userGroupUsers(body)
+        case "conversations.history": return history(body)
+        case "conversations.replies": return threadReplies(body)
+        case "conversations.list": return conversationList()
         case "auth.test":
             return (.json(.object([
                 "ok": .bool(true), "url": .string("https://example.slack.com/"), "team": .string("Example"),
@@ -150,7 +158,7 @@ extension FakeSlackWebAPI {
             return failed(name)
         case let .missingScope(scope):
             return failed("missing_scope", extra: ["needed": .string(scope), "provided": .string("chat:write")])
-        case .serverError:
+        case .serverError, .serverErrorAfterEffect:
             return (Reply(status: .serviceUnavailable, headers: ["Content-Type": "text/html"], body: "<html>Service Unavailable</html>"), "http_503")
         }
     }
@@ -193,7 +201,7 @@ extension FakeSlackWebAPI {
         let message = Message(
             channel: channel, ts: ts, threadTS: threadTS.map { messagesByKey[Self.key(channel, $0)]?.threadTS ?? $0 },
             text: content.text ?? "", blocks: content.blocks ?? .array([]), edits: 0, textHistory: [content.text ?? ""],
-            deleted: false)
+            deleted: false, metadata: metadata(body))
         messagesByKey[Self.key(channel, ts)] = message
         messageOrder.append(Self.key(channel, ts))
         return (.json(.object(["ok": .bool(true), "channel": .string(channel), "ts": .string(ts), "message": messageJSON(message)])), nil)
@@ -329,18 +337,65 @@ extension FakeSlackWebAPI {
         failed(refusal.error, extra: refusal.extra)
     }
 
+    /// A `ts` like Slack's: the posting time in seconds, with a unique, increasing fraction.
     private func nextTS() -> String {
         sequence += 1
-        return "\(1_700_000_000 + sequence).000100"
+        return "\(Int(Date().timeIntervalSince1970)).\(String(format: "%06d", sequence % 1_000_000))"
     }
 
-    private func messageJSON(_ message: Message) -> JSON {
+    /// `metadata` as posted: a JSON object, or (form-encoded) its JSON text; it must have a string
+    /// `event_type` and an object `event_payload`, as Slack requires.
+    private func metadata(_ body: JSON) -> JSON? {
+        var metadata = body["metadata"]
+        if case let .string(encoded)? = metadata { metadata = JSON.parse(Array(encoded.utf8)) }
+        guard let metadata, metadata["event_type"]?.string != nil, case .object? = metadata["event_payload"] else { return nil }
+        return metadata
+    }
+
+    /// `conversations.history`: the channel's top-level messages (and thread parents) from `oldest`
+    /// on, newest first. Like Slack it wants a conversation id, not a name.
+    private func history(_ body: JSON) -> (reply: Reply, error: String?) {
+        guard let channel = body["channel"]?.string, Self.isConversationID(channel) else { return failed("channel_not_found") }
+        let oldest = Double(body["oldest"]?.string ?? "0") ?? 0
+        let withMetadata = body["include_all_metadata"]?.string == "true" || body["include_all_metadata"] == .bool(true)
+        let found = messages(in: channel).filter { $0.threadTS == nil && (Double($0.ts) ?? 0) >= oldest && !$0.deleted }
+        return page(found.reversed().map { messageJSON($0, metadata: withMetadata) })
+    }
+
+    /// `conversations.replies`: the thread's parent and its replies from `oldest` on, oldest first.
+    private func threadReplies(_ body: JSON) -> (reply: Reply, error: String?) {
+        guard let channel = body["channel"]?.string, Self.isConversationID(channel) else { return failed("channel_not_found") }
+        guard let ts = body["ts"]?.string, let parent = messagesByKey[Self.key(channel, ts)] else { return failed("thread_not_found") }
+        let oldest = Double(body["oldest"]?.string ?? "0") ?? 0
+        let withMetadata = body["include_all_metadata"]?.string == "true" || body["include_all_metadata"] == .bool(true)
+        let replies = messages(in: channel).filter { $0.threadTS == ts && (Double($0.ts) ?? 0) >= oldest && !$0.deleted }
+        return page(([parent] + replies).map { messageJSON($0, metadata: withMetadata) })
+    }
+
+    /// `conversations.list`: every channel the fake has given an id.
+    private func conversationList() -> (reply: Reply, error: String?) {
+        let channels = channelNames.map { name, id in JSON.object(["id": .string(id), "name": .string(name), "is_channel": .bool(true)]) }
+        return (.json(.object([
+            "ok": .bool(true), "channels": .array(channels), "response_metadata": .object(["next_cursor": .string("")]),
+        ])), nil)
+    }
+
+    /// One page holding everything (the fake's histories are short).
+    private func page(_ messages: [JSON]) -> (reply: Reply, error: String?) {
+        (.json(.object([
+            "ok": .bool(true), "messages": .array(messages), "has_more": .bool(false),
+            "response_metadata": .object(["next_cursor": .string("")]),
+        ])), nil)
+    }
+
+    private func messageJSON(_ message: Message, metadata: Bool = false) -> JSON {
         var object: [String: JSON] = [
             "type": .string("message"), "subtype": .string("bot_message"), "text": .string(message.text),
             "ts": .string(message.ts), "user": .string(Self.botUserID), "bot_id": .string(Self.botID),
             "blocks": message.blocks,
         ]
         if let threadTS = message.threadTS { object["thread_ts"] = .string(threadTS) }
+        if metadata, let value = message.metadata { object["metadata"] = value }
         return .object(object)
     }
 }

@@ -58,6 +58,8 @@ actor FakeSlackWebAPI {
         var textHistory: [String]
         /// True when a `response_url` reply deleted it.
         var deleted: Bool
+        /// The message metadata it was posted with (`{event_type, event_payload}`), if any.
+        var metadata: JSON? = nil
     }
 
     /// A message only one user sees.
@@ -84,6 +86,8 @@ actor FakeSlackWebAPI {
         case missingScope(needed: String)
         /// HTTP 503 with a non-JSON body.
         case serverError
+        /// The call takes effect (the message is posted), then HTTP 503: a lost answer.
+        case serverErrorAfterEffect
     }
 
     /// A wait that did not see its calls arrive in time.
@@ -119,6 +123,7 @@ actor FakeSlackWebAPI {
     private(set) var channelErrors: [String: String] = [:]
     var failures: [String: [Failure]] = [:]
     var outage: Failure?
+    var nextPostAction: (@Sendable () async -> Void)?
     var responseUses: [String: Int] = [:]
     private(set) var expiredResponseURLs: Set<String> = []
     private(set) var responseTargets: [String: (channel: String, ts: String)] = [:]
@@ -190,6 +195,12 @@ actor FakeSlackWebAPI {
         outage = failure
     }
 
+    /// Runs `action` once, after the next successful `chat.postMessage` is recorded and before it is
+    /// answered (to kill the poster between Slack's post and its own record of it).
+    func onNextPost(_ action: @escaping @Sendable () async -> Void) {
+        nextPostAction = action
+    }
+
     /// Makes every post or edit in `channel` (name or id) fail with `error` (`not_in_channel`, `is_archived`, …).
     func rejectChannel(_ channel: String, with error: String) {
         channelErrors[Self.normalized(channel)] = error
@@ -252,6 +263,9 @@ actor FakeSlackWebAPI {
         guard let result else { throw WaitTimedOut(method: method, expected: count, arrived: calls(method: method).count) }
         return result
     }
+
+    /// Every channel name the fake has given an id, with the id.
+    var channelNames: [(name: String, id: String)] { channelIDs.sorted { $0.value < $1.value }.map { ($0.key, $0.value) } }
 
     /// The id the fake gave a channel name (ids are returned as they are).
     func channelID(for channel: String) -> String {

@@ -54,6 +54,15 @@ struct SlackHarness: ApplicationHarness, Sendable {
         """
     }
 
+    /// A workspace with the `mini` pipeline, its data (every customer set) and its model.
+    static func miniWorkspace() throws -> Workspace {
+        let workspace = try Workspace()
+        try workspace.write("models/totals.sql", "select count(*) as orders, sum(amount) as revenue from raw.orders")
+        try workspace.write("data/orders.csv", "id,amount,customer\n1,10,ann\n2,20,bob\n")
+        try workspace.write("sluice.yml", miniManifest())
+        return workspace
+    }
+
     init(slack: FakeSlackWebAPI) throws {
         let workspace = try Workspace()
         self.workspace = workspace

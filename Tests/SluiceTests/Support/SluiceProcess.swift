@@ -1,0 +1,103 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Synchronization
+import Testing
+
+/// `sluice serve` as its own process (the executable `swift build` and `swift test` build beside the
+/// test bundle), for what only a real process shows: `kill -9`, restarts, a server with its own cores.
+final class SluiceProcess: Sendable {
+    struct NotStarted: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The built executable, or a failure saying how to build it.
+    static func executable() throws -> String {
+        let path = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("sluice").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw NotStarted(description: "the sluice executable is not at \(path): run `swift build` (then `swift test`)")
+        }
+        return path
+    }
+
+    let port: Int
+    let pid: Int32
+    private let exits: AsyncStream<Int32>
+    private let exited = Mutex<Int32?>(nil)
+
+    private init(port: Int, pid: Int32, exits: AsyncStream<Int32>) {
+        self.port = port
+        self.pid = pid
+        self.exits = exits
+    }
+
+    /// Starts `sluice serve` in `directory` with `environment` (plus `SLUICE_HOST`/`SLUICE_PORT`) and
+    /// returns once `/healthz` answers; its output is appended to `log`.
+    static func start(environment: [String: String], directory: String, log: String) async throws -> SluiceProcess {
+        let port = try PostgresServer.freePort()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try executable())
+        process.arguments = ["serve"]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.environment = environment.merging(["SLUICE_HOST": "127.0.0.1", "SLUICE_PORT": String(port)]) { $1 }
+        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        let (exits, exit) = AsyncStream.makeStream(of: Int32.self)
+        process.terminationHandler = { finished in
+            exit.yield(finished.terminationStatus)
+            exit.finish()
+        }
+        try process.run()
+        let started = SluiceProcess(port: port, pid: process.processIdentifier, exits: exits)
+        try await started.waitUntilHealthy(log: log)
+        return started
+    }
+
+    /// `kill -9`.
+    func kill() {
+        _ = Foundation.kill(pid, SIGKILL)
+    }
+
+    /// Returns once the process has exited, with its status.
+    @discardableResult
+    func waitForExit() async -> Int32 {
+        if let status = exited.withLock({ $0 }) { return status }
+        var iterator = exits.makeAsyncIterator()
+        let status = await iterator.next() ?? -1
+        exited.withLock { $0 = status }
+        return status
+    }
+
+    /// SIGTERM, then waits for the exit.
+    func stop() async {
+        _ = Foundation.kill(pid, SIGTERM)
+        await waitForExit()
+    }
+
+    /// Posts `body` to `path` on the server.
+    func post(_ path: String, body: String, headers: [(String, String)]) async throws -> Int {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        return Int(response.status.code)
+    }
+
+    /// Polls `/healthz` every 20 ms (at most 60 s) until it answers 200.
+    private func waitUntilHealthy(log: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz")
+            request.method = .GET
+            if let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)), response.status == .ok { return }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill()
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        throw NotStarted(description: "sluice serve did not answer /healthz within 60 s; its output:\n\(output.suffix(2000))")
+    }
+}
