@@ -7,8 +7,28 @@ extension BigQueryClient {
         let reply = try await transport.call(
             jsonExchange(.POST, api(["projects", project, "jobs"]), body: body), jobID: jobID, passThrough: [409]
         )
-        let job = reply.status == 409 ? try await getJob(jobID) : reply.json
+        let job = reply.status == 409 ? try await getExistingJob(jobID) : reply.json
         return try await waitForJob(job, jobID: jobID)
+    }
+
+    /// `jobs.get` of a job `jobs.insert` said exists (`409 duplicate`): a `404` right after is
+    /// BigQuery's eventual consistency, so it is retried within the call deadline.
+    func getExistingJob(_ jobID: String) async throws -> JSON {
+        var attempt = 0
+        let started = retry.now()
+        while true {
+            attempt += 1
+            let reply = try await transport.call(
+                HTTPExchange(method: .GET, url: api(["projects", project, "jobs", jobID], query: [("location", location)])),
+                jobID: jobID, passThrough: [404])
+            guard reply.status == 404 else { return reply.json }
+            let failure = errors.error(reply: reply, jobID: jobID)
+            guard let wait = retry.delay(beforeRetry: attempt, since: started, deadline: retry.deadline) else {
+                throw errors.exhausted(failure, attempts: attempt)
+            }
+            logger.info("BigQuery does not show a job it said exists yet; asking again", metadata: ["job": "\(jobID)"])
+            try await retry.sleep(wait)
+        }
     }
 
     /// `jobs.get`.

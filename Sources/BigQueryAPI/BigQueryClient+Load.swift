@@ -15,6 +15,7 @@ extension BigQueryClient {
     /// transient reason is re-sent under a new id.
     func loadMultipart(_ request: LoadJobRequest, data: [UInt8]) async throws -> LoadJobResult {
         var attempt = 0
+        let started = retry.now()
         while true {
             attempt += 1
             let jobID = Self.makeJobID(prefix: request.jobIDPrefix)
@@ -24,12 +25,14 @@ extension BigQueryClient {
                 headers: [("Content-Type", multipart.contentType)], body: multipart.bytes
             )
             let reply = try await transport.call(exchange, jobID: jobID, passThrough: [409])
-            let inserted = reply.status == 409 ? try await getJob(jobID) : reply.json
+            let inserted = reply.status == 409 ? try await getExistingJob(jobID) : reply.json
             let job = try await waitForJob(inserted, jobID: jobID)
             if let failure = errors.error(job: job, jobID: jobID) {
-                guard failure.isRetryable, attempt < retry.maxAttempts else { throw errors.exhausted(failure, attempts: attempt) }
+                guard failure.isRetryable, let wait = retry.delay(beforeRetry: attempt, since: started, deadline: retry.jobDeadline) else {
+                    throw errors.exhausted(failure, attempts: attempt)
+                }
                 logger.info("BigQuery load job failed, re-sending", metadata: ["job": "\(jobID)", "reason": "\(failure.reason)"])
-                try await retry.sleep(retry.backoff(retry: attempt))
+                try await retry.sleep(wait)
                 continue
             }
             return loadResult(job: job, jobID: jobID, inputBytes: Int64(data.count), resumable: false)

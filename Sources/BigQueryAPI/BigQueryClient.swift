@@ -91,14 +91,17 @@ public struct BigQueryClient: Sendable {
     /// that fails for a transient reason (`backendError`, …) is re-run under a new job id.
     public func query(_ request: QueryJobRequest) async throws -> QueryJobResult {
         var attempt = 0
+        let started = retry.now()
         while true {
             attempt += 1
             let jobID = Self.makeJobID(prefix: request.jobIDPrefix)
             let job = try await runJob(JobBodies.query(request, jobID: jobID, client: self, dryRun: false), jobID: jobID)
             if let failure = errors.error(job: job, jobID: jobID) {
-                guard failure.isRetryable, attempt < retry.maxAttempts else { throw errors.exhausted(failure, attempts: attempt) }
+                guard failure.isRetryable, let wait = retry.delay(beforeRetry: attempt, since: started, deadline: retry.jobDeadline) else {
+                    throw errors.exhausted(failure, attempts: attempt)
+                }
                 logger.info("BigQuery job failed, re-running", metadata: ["job": "\(jobID)", "reason": "\(failure.reason)"])
-                try await retry.sleep(retry.backoff(retry: attempt))
+                try await retry.sleep(wait)
                 continue
             }
             return try await queryResult(job: job, jobID: jobID, maxRows: request.maxRows)

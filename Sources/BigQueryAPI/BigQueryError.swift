@@ -32,9 +32,11 @@ public struct BigQueryError: Error, Sendable, Equatable, CustomStringConvertible
         return text
     }
 
-    /// Reasons worth another attempt: BigQuery's transient ones and our transport failures.
+    /// Reasons worth another attempt: BigQuery's transient ones (for a call, and for a finished job,
+    /// which is re-run under a new id), and our transport failures.
     static let retryableReasons: Set<String> = [
         "rateLimitExceeded", "backendError", "internalError", "badGateway", "connectionFailed", "timeout",
+        "jobBackendError", "jobInternalError", "jobRateLimitExceeded",
     ]
 
     /// Reasons never retried whatever the HTTP status.

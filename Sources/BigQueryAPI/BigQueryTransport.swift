@@ -53,6 +53,7 @@ struct BigQueryTransport: Sendable {
     func call(_ exchange: HTTPExchange, jobID: String? = nil, passThrough: Set<Int> = []) async throws -> HTTPReply {
         var attempt = 0
         var refreshedToken = false
+        let started = retry.now()
         while true {
             attempt += 1
             let failure: BigQueryError
@@ -68,13 +69,13 @@ struct BigQueryTransport: Sendable {
             } catch let error as BigQueryError {
                 failure = error
             }
-            guard failure.isRetryable, attempt < retry.maxAttempts else {
+            guard failure.isRetryable, let wait = retry.delay(beforeRetry: attempt, since: started, deadline: retry.deadline) else {
                 throw context.exhausted(failure, attempts: attempt)
             }
             logger.info("BigQuery call failed, retrying", metadata: [
                 "reason": "\(failure.reason)", "status": "\(failure.httpStatus.map(String.init) ?? "-")", "attempt": "\(attempt)",
             ])
-            try await retry.sleep(retry.backoff(retry: attempt))
+            try await retry.sleep(wait)
         }
     }
 

@@ -103,17 +103,20 @@ public struct CloudStorageClient: Sendable {
     /// from the start; throws `CloudStorageError` naming the object.
     public func download(_ object: CloudStorageObject, to path: String, maxBytes: Int64? = nil) async throws {
         var attempt = 0
+        let started = retry.now()
         while true {
             attempt += 1
             do {
                 try await downloadOnce(object, to: path, maxBytes: maxBytes)
                 return
             } catch let error as CloudStorageError {
-                guard error.isRetryable, attempt < retry.maxAttempts else { throw exhausted(error, attempts: attempt) }
+                guard error.isRetryable, let wait = retry.delay(beforeRetry: attempt, since: started, deadline: retry.deadline) else {
+                    throw exhausted(error, attempts: attempt)
+                }
                 logger.info("Cloud Storage download failed, retrying", metadata: [
                     "object": "\(object.uri)", "reason": "\(error.reason)", "attempt": "\(attempt)",
                 ])
-                try await retry.sleep(retry.backoff(retry: attempt))
+                try await retry.sleep(wait)
             }
         }
     }
@@ -189,6 +192,7 @@ public struct CloudStorageClient: Sendable {
     /// A GET of `url` answered with JSON, retried as the policy says.
     private func json(_ url: String, doing: String, bucket: String) async throws -> JSON {
         var attempt = 0
+        let started = retry.now()
         while true {
             attempt += 1
             let failure: CloudStorageError
@@ -208,9 +212,11 @@ public struct CloudStorageClient: Sendable {
                 guard let mapped = transportError(error, doing: doing) as? CloudStorageError else { throw CancellationError() }
                 failure = mapped
             }
-            guard failure.isRetryable, attempt < retry.maxAttempts else { throw exhausted(failure, attempts: attempt) }
+            guard failure.isRetryable, let wait = retry.delay(beforeRetry: attempt, since: started, deadline: retry.deadline) else {
+                throw exhausted(failure, attempts: attempt)
+            }
             logger.info("Cloud Storage call failed, retrying", metadata: ["reason": "\(failure.reason)", "attempt": "\(attempt)"])
-            try await retry.sleep(retry.backoff(retry: attempt))
+            try await retry.sleep(wait)
         }
     }
 

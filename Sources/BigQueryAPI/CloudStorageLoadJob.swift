@@ -67,14 +67,17 @@ extension BigQueryClient {
                 message: "A load job reads 1 to \(CloudStorageLoadJobRequest.maxSourceURIs) source URIs; this one has \(request.sourceURIs.count)")
         }
         var attempt = 0
+        let started = retry.now()
         while true {
             attempt += 1
             let jobID = Self.makeJobID(prefix: request.jobIDPrefix)
             let job = try await runJob(Self.body(request, jobID: jobID, client: self), jobID: jobID)
             if let failure = errors.error(job: job, jobID: jobID) {
-                guard failure.isRetryable, attempt < retry.maxAttempts else { throw errors.exhausted(failure, attempts: attempt) }
+                guard failure.isRetryable, let wait = retry.delay(beforeRetry: attempt, since: started, deadline: retry.jobDeadline) else {
+                    throw errors.exhausted(failure, attempts: attempt)
+                }
                 logger.info("BigQuery load job failed, re-running", metadata: ["job": "\(jobID)", "reason": "\(failure.reason)"])
-                try await retry.sleep(retry.backoff(retry: attempt))
+                try await retry.sleep(wait)
                 continue
             }
             return loadResult(job: job, jobID: jobID, inputBytes: 0, resumable: false)

@@ -11,15 +11,22 @@ public struct MetadataServerTokenProvider: AccessTokenSource, AccessTokenProvide
     private let httpClient: HTTPClient
     private let timeout: Duration
     private let now: @Sendable () -> Date
+    private let attempts: Int
+    private let pause: @Sendable (Duration) async throws -> Void
 
-    /// Asks `host` through `httpClient`, giving up on an unreachable server after `timeout`.
+    /// Asks `host` through `httpClient`, each try giving up after `timeout`; a server that does not
+    /// answer, or answers 5xx or 429, is asked `attempts` times in all (google-auth's 5), with 0.5 s
+    /// doubling between tries (`pause` waits; tests pass one that does not).
     public init(
         host: String = "metadata.google.internal", httpClient: HTTPClient = BigQueryClient.sharedHTTPClient, timeout: Duration = .seconds(5),
+        attempts: Int = 5, pause: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.host = host
         self.httpClient = httpClient
         self.timeout = timeout
+        self.attempts = max(1, attempts)
+        self.pause = pause
         self.now = now
     }
 
@@ -28,25 +35,32 @@ public struct MetadataServerTokenProvider: AccessTokenSource, AccessTokenProvide
         try await fetchToken().value
     }
 
-    /// Asks the metadata server for a token.
+    /// Asks the metadata server for a token, trying again while it does not answer or fails.
     public func fetchToken() async throws -> AccessToken {
+        var attempt = 1
+        while true {
+            do {
+                return try await fetchOnce(attempt: attempt)
+            } catch let error as BigQueryError where attempt < attempts && error.isRetryable {
+                try await pause(.milliseconds(500) * (1 << (attempt - 1)))
+                attempt += 1
+            }
+        }
+    }
+
+    private func fetchOnce(attempt: Int) async throws -> AccessToken {
         let base = host.contains("://") ? host : "http://\(host)"
         var request = HTTPClientRequest(url: base + "/computeMetadata/v1/instance/service-accounts/default/token")
         request.headers.add(name: "Metadata-Flavor", value: "Google")
         request.headers.add(name: "User-Agent", value: BigQueryTransport.userAgent)
         let requested = now()
-        let reply: HTTPReply
-        do {
-            let response = try await httpClient.execute(request, deadline: .now() + TimeAmount(timeout))
-            let body = try await response.body.collect(upTo: 1024 * 1024)
-            reply = HTTPReply(status: Int(response.status.code), headers: response.headers, body: body)
-        } catch {
-            if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            throw BigQueryError(
+        let last = attempt == attempts
+        let reply = try await TokenEndpointResponse.send(request, httpClient: httpClient, timeout: timeout) { [attempts] error in
+            guard last else { return BigQueryError(reason: "connectionFailed", message: "The metadata server at \(base) did not answer (\(error))") }
+            return BigQueryError(
                 reason: "noCredentials",
-                message: "No Google credentials: the metadata server at \(base) did not answer (\(error))",
-                hint: "outside Google Cloud, set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file or GOOGLE_OAUTH_ACCESS_TOKEN to a token"
-            )
+                message: "No Google credentials: the metadata server at \(base) did not answer in \(attempts) tries (\(error))",
+                hint: "outside Google Cloud, set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file or GOOGLE_OAUTH_ACCESS_TOKEN to a token")
         }
         return try TokenEndpointResponse.token(from: reply, now: requested, source: "The metadata server at \(base)")
     }

@@ -71,6 +71,7 @@ struct ResumableUploader {
         let retry = client.retry
         var from = start
         var failures = 0
+        let started = retry.now()
         var askStatus = false
         while true {
             if askStatus {
@@ -82,8 +83,10 @@ struct ResumableUploader {
                     }
                 } catch let error as BigQueryError where error.isRetryable {
                     failures += 1
-                    guard failures < retry.maxAttempts else { throw client.errors.exhausted(error, attempts: failures) }
-                    try await retry.sleep(retry.backoff(retry: failures))
+                    guard let wait = retry.delay(beforeRetry: failures, since: started, deadline: retry.deadline) else {
+                        throw client.errors.exhausted(error, attempts: failures)
+                    }
+                    try await retry.sleep(wait)
                     askStatus = true
                     continue
                 }
@@ -110,9 +113,10 @@ struct ResumableUploader {
                     if stored >= end, total == nil { return .stored(end) }
                     if stored <= from {
                         failures += 1
-                        guard failures < retry.maxAttempts else {
+                        guard let wait = retry.delay(beforeRetry: failures, since: started, deadline: retry.deadline) else {
                             throw uploadError("BigQuery kept refusing upload bytes from \(from) on", jobID: jobID, status: 308)
                         }
+                        try await retry.sleep(wait)
                     }
                     from = stored
                     continue
@@ -128,9 +132,11 @@ struct ResumableUploader {
                 failure = error
             }
             failures += 1
-            guard failure.isRetryable, failures < retry.maxAttempts else { throw client.errors.exhausted(failure, attempts: failures) }
+            guard failure.isRetryable, let wait = retry.delay(beforeRetry: failures, since: started, deadline: retry.deadline) else {
+                throw client.errors.exhausted(failure, attempts: failures)
+            }
             client.logger.info("BigQuery upload chunk failed, resuming", metadata: ["job": "\(jobID)", "reason": "\(failure.reason)"])
-            try await retry.sleep(retry.backoff(retry: failures))
+            try await retry.sleep(wait)
             askStatus = true
         }
     }

@@ -49,17 +49,9 @@ public struct ServiceAccountTokenProvider: AccessTokenSource, AccessTokenProvide
         request.headers.add(name: "User-Agent", value: BigQueryTransport.userAgent)
         let form = "grant_type=\(BigQueryURL.escape("urn:ietf:params:oauth:grant-type:jwt-bearer"))&assertion=\(assertion)"
         request.body = .bytes(ByteBuffer(string: form))
-        let reply: HTTPReply
-        do {
-            let response = try await httpClient.execute(request, deadline: .now() + TimeAmount(timeout))
-            let body = try await response.body.collect(upTo: 1024 * 1024)
-            reply = HTTPReply(status: Int(response.status.code), headers: response.headers, body: body)
-        } catch {
-            if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            throw BigQueryError(
-                reason: "connectionFailed", message: "Could not reach Google's token endpoint \(key.tokenURI): \(error)",
-                hint: "check the network"
-            )
+        let reply = try await TokenEndpointResponse.send(request, httpClient: httpClient, timeout: timeout) { [key] error in
+            BigQueryError(
+                reason: "connectionFailed", message: "Could not reach Google's token endpoint \(key.tokenURI): \(error)", hint: "check the network")
         }
         return try TokenEndpointResponse.token(from: reply, now: issuedAt, source: "Google's token endpoint (\(key.clientEmail))")
     }

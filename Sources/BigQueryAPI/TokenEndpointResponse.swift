@@ -1,8 +1,25 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 
 /// Reads an OAuth token response (`{"access_token", "expires_in", "token_type"}`) from Google's
 /// token endpoint or the metadata server.
 enum TokenEndpointResponse {
+    /// One exchange with a token endpoint within `timeout` (a reply of at most 1 MiB); a transport
+    /// failure becomes `unreachable(error)`, a cancelled task stays a `CancellationError`.
+    static func send(
+        _ request: HTTPClientRequest, httpClient: HTTPClient, timeout: Duration, unreachable: (any Error) -> BigQueryError
+    ) async throws -> HTTPReply {
+        do {
+            let response = try await httpClient.execute(request, deadline: .now() + TimeAmount(timeout))
+            let body = try await response.body.collect(upTo: 1024 * 1024)
+            return HTTPReply(status: Int(response.status.code), headers: response.headers, body: body)
+        } catch {
+            if error is CancellationError || Task.isCancelled { throw CancellationError() }
+            throw unreachable(error)
+        }
+    }
+
     /// The token in a 200 reply, expiring `expires_in` seconds after `now`.
     static func token(from reply: HTTPReply, now: Date, source: String) throws -> AccessToken {
         let json = reply.json

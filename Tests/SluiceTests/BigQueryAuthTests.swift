@@ -136,7 +136,8 @@ struct BigQueryAuthTests {
         (#"{"type":"service_account","client_email":"a@b.c","private_key":"-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n"}"#,
          "field private_key is not a PEM private key"),
         (#"{"type":"service_account","private_key":"x"}"#, "field client_email is missing"),
-        (#"{"type":"authorized_user","client_id":"x","refresh_token":"y"}"#, "field type is \"authorized_user\""),
+        (#"{"type":"authorized_user","client_id":"x","refresh_token":"y"}"#, "field client_secret is missing"),
+        (#"{"type":"external_account"}"#, "field type is \"external_account\"; Sluice reads \"service_account\" keys and \"authorized_user\" credentials"),
     ])
     func malformedKeyFilesNameTheFileAndTheField(contents: String, expected: String) throws {
         let workspace = try Workspace()
@@ -209,11 +210,69 @@ struct BigQueryAuthTests {
         #expect(request.header("Metadata-Flavor") == "Google")
     }
 
-    @Test func anUnreachableMetadataServerSaysWhichCredentialsToSet() async throws {
-        let provider = MetadataServerTokenProvider(host: "127.0.0.1:1", timeout: .seconds(5))
+    @Test func anUnreachableMetadataServerIsTriedFiveTimesThenSaysWhichCredentialsToSet() async throws {
+        let pauses = SleepLog()
+        let provider = MetadataServerTokenProvider(host: "127.0.0.1:1", timeout: .seconds(5), pause: pauses.policy.sleep)
         let error = await #expect(throws: BigQueryError.self) { _ = try await provider.fetchToken() }
         #expect(error?.reason == "noCredentials")
+        #expect(error?.message.contains("did not answer in 5 tries") == true, "\(error?.message ?? "")")
         #expect(error?.hint?.contains("GOOGLE_APPLICATION_CREDENTIALS") == true)
+        #expect(pauses.delays == [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4)])
+    }
+
+    @Test func aFailingMetadataServerIsAskedAgain() async throws {
+        let counter = EventCounter()
+        let stub = BigQueryStubServer { _, _ in counter.next("token") <= 2 ? StubResponse(status: 503) : Self.tokenReply }
+        _ = try await stub.run { base in
+            let provider = MetadataServerTokenProvider(host: String(base.dropFirst("http://".count)), pause: { _ in })
+            let token = try await provider.fetchToken()
+            #expect(token.value == "ya29.test-token")
+            return base
+        }
+        #expect(stub.requests.count == 3)
+    }
+
+    @Test func authorizedUserCredentialsAreRefreshedAtTheTokenURIFromTheEnvironmentOrGcloudsFile() async throws {
+        let stub = BigQueryStubServer { _, _ in Self.tokenReply }
+        _ = try await stub.run { base in
+            let workspace = try Workspace()
+            let file = #"{"type":"authorized_user","client_id":"123.apps.googleusercontent.com","client_secret":"d-FL95Q","refresh_token":"1//0refresh","token_uri":"\#(base)/token"}"#
+            try workspace.write("adc.json", file)
+            try workspace.write("home/.config/gcloud/application_default_credentials.json", file)
+            let explicit = try BigQueryCredentials.provider(environment: ["GOOGLE_APPLICATION_CREDENTIALS": workspace.path("adc.json")], httpClient: .shared)
+            #expect(try await explicit.token() == "ya29.test-token")
+            let gcloud = try BigQueryCredentials.provider(environment: ["HOME": workspace.path("home")], httpClient: .shared)
+            #expect(gcloud is CachedTokenProvider)
+            #expect(try await gcloud.token() == "ya29.test-token")
+            let elsewhere = try BigQueryCredentials.provider(environment: ["CLOUDSDK_CONFIG": workspace.path("home/.config/gcloud")], httpClient: .shared)
+            #expect(try await elsewhere.token() == "ya29.test-token")
+            return base
+        }
+        #expect(stub.requests.count == 3)
+        let request = try #require(stub.requests.first)
+        #expect(request.method == "POST" && request.path == "/token")
+        #expect(Self.formFields(request.text) == [
+            "grant_type": "refresh_token", "client_id": "123.apps.googleusercontent.com", "client_secret": "d-FL95Q",
+            "refresh_token": "1//0refresh",
+        ])
+    }
+
+    @Test func aRevokedRefreshTokenSaysToLogInAgain() async throws {
+        let stub = BigQueryStubServer { _, _ in StubResponse.json(400, #"{"error":"invalid_grant","error_description":"Token has been expired or revoked."}"#) }
+        let error: BigQueryError? = try await stub.run { base in
+            let workspace = try Workspace()
+            try workspace.write("adc.json", #"{"type":"authorized_user","client_id":"c","client_secret":"s","refresh_token":"r","token_uri":"\#(base)/token"}"#)
+            let provider = try BigQueryCredentials.provider(environment: ["GOOGLE_APPLICATION_CREDENTIALS": workspace.path("adc.json")], httpClient: .shared)
+            do {
+                _ = try await provider.token()
+                return nil
+            } catch let error as BigQueryError {
+                return error
+            }
+        }
+        #expect(error?.reason == "badCredentials")
+        #expect(error?.message.contains("Token has been expired or revoked") == true)
+        #expect(error?.hint?.contains("gcloud auth application-default login") == true)
     }
 
     @Test func credentialsAreChosenFromTheEnvironmentInGooglesOrder() async throws {

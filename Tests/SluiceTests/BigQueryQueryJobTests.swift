@@ -78,7 +78,7 @@ struct BigQueryQueryJobTests: BigQueryClientStubSuite {
         let backoffs = sleeps.delays
         #expect(backoffs.count == 3)
         for (index, delay) in backoffs.enumerated() {
-            #expect(delay >= .zero && delay <= .milliseconds(500) * (1 << index))
+            #expect(delay >= .zero && delay <= .seconds(1) * (1 << index))
         }
         for insert in inserts {
             #expect(Self.queryConfiguration(insert)["useLegacySql"] as? Bool == false)
@@ -130,6 +130,71 @@ struct BigQueryQueryJobTests: BigQueryClientStubSuite {
         #expect(fetches.count == 1)
         #expect(fetches.first?.query["location"] == "US")
         #expect(result.rows == [["42", "name 42"]])
+    }
+
+    @Test func aJobBigQueryCannotShowRightAfterA409IsAskedForAgain() async throws {
+        let counter = EventCounter()
+        let stub = BigQueryStubServer { request, _ in
+            if Self.isInsert(request) {
+                return .error(409, reason: "duplicate", message: "Already Exists: Job sluice-test:US.\(Self.jobID(request))")
+            }
+            if request.method == "GET", request.path.contains("/jobs/") {
+                return counter.next("get") <= 2
+                    ? .error(404, reason: "notFound", message: "Not found: Job sluice-test:US.\(Self.lastSegment(request.path))")
+                    : Self.job(Self.lastSegment(request.path))
+            }
+            if request.path.contains("/queries/") {
+                return Self.results(Self.lastSegment(request.path), rows: [7], total: 1, pageToken: nil)
+            }
+            return StubResponse(status: 404)
+        }
+        let sleeps = SleepLog()
+        let result = try await stub.run { base in try await Self.client(base, retry: sleeps.policy).query(QueryJobRequest(sql: "SELECT 7")) }
+        #expect(stub.requests(path: "/jobs/\(result.jobID)", method: "GET").map(\.path).count == 3, "404, 404, then the job")
+        #expect(stub.requests.filter(Self.isInsert).count == 1, "not inserted again")
+        #expect(result.rows == [["7", "name 7"]])
+    }
+
+    @Test func fiftyTransientFailuresInARowAreRiddenOutWithinTheDeadline() async throws {
+        let counter = EventCounter()
+        let stub = BigQueryStubServer { request, _ in
+            if Self.isInsert(request) {
+                return counter.next("insert") <= 50 ? StubResponse(status: 503) : Self.job(Self.jobID(request))
+            }
+            if request.path.contains("/queries/") {
+                return Self.results(Self.lastSegment(request.path), rows: [1], total: 1, pageToken: nil)
+            }
+            return StubResponse(status: 404)
+        }
+        // No attempt count ends the retries, only the 600 s deadline: fifty failures fit in it with
+        // waits from 10 ms capped at 5 s (virtual time).
+        let sleeps = SleepLog()
+        var tuned = sleeps.policy
+        tuned.baseDelay = .milliseconds(10)
+        tuned.maxDelay = .seconds(5)
+        let policy = tuned
+        let result = try await stub.run { base in try await Self.client(base, retry: policy).query(QueryJobRequest(sql: "SELECT 1")) }
+        #expect(stub.requests.filter(Self.isInsert).count == 51)
+        #expect(result.rows.count == 1)
+    }
+
+    @Test(arguments: ["jobBackendError", "jobInternalError", "jobRateLimitExceeded", "backendError"])
+    func aFinishedJobFailingForATransientReasonIsRerunUntilTheJobDeadline(reason: String) async throws {
+        let stub = BigQueryStubServer { request, _ in
+            Self.isInsert(request) ? Self.job(Self.jobID(request), errorReason: reason) : StubResponse(status: 404)
+        }
+        let sleeps = SleepLog()
+        let error = try await stub.run { base in
+            await #expect(throws: BigQueryError.self) {
+                _ = try await Self.client(base, retry: sleeps.policy).query(QueryJobRequest(sql: "SELECT 1", jobIDPrefix: "model_x"))
+            }
+        }
+        let ids = stub.requests.filter(Self.isInsert).map(Self.jobID)
+        #expect(ids.count > 6, "rerun past the old six attempts")
+        #expect(Set(ids).count == ids.count, "each rerun under a new job id")
+        #expect(sleeps.slept <= .seconds(2_400) && sleeps.slept > .seconds(2_340), "rerun for the 2,400 s job deadline: \(sleeps.slept)")
+        #expect(error?.reason == reason)
+        #expect(error?.message.contains("gave up after \(ids.count) attempts") == true)
     }
 
     @Test func runningJobsArePolledWithGrowingDelays() async throws {

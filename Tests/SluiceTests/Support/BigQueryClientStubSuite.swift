@@ -59,13 +59,17 @@ final class EventCounter: Sendable {
     }
 }
 
-/// Records the delays the client asks to sleep, without sleeping.
+/// Records the delays the client asks to sleep, without sleeping: time passes only by them, so
+/// the retry deadlines are met in virtual time.
 final class SleepLog: Sendable {
     private let log = Mutex<[Duration]>([])
+    private let start = ContinuousClock.now
     var delays: [Duration] { log.withLock { $0 } }
-    /// A policy with the default delays whose sleep only records.
+    /// All the time slept.
+    var slept: Duration { delays.reduce(.zero, +) }
+    /// A policy with the default delays and deadlines whose sleep only records.
     var policy: RetryPolicy {
-        RetryPolicy(sleep: { [self] delay in record(delay) })
+        RetryPolicy(sleep: { [self] delay in record(delay) }, now: { [self] in start + slept })
     }
     private func record(_ delay: Duration) {
         log.withLock { $0.append(delay) }
