@@ -79,6 +79,13 @@ public struct BigQueryClient: Sendable {
         return TableMetadataDecoder.decode(reply.json, fallback: TableReference(project: project, dataset: dataset, table: table))
     }
 
+    /// Sets a table's `expirationTime` (`tables.patch`): BigQuery deletes it then by itself.
+    public func expire(dataset: String, table: String, at date: Date) async throws {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        _ = try await transport.call(
+            jsonExchange(.PATCH, api(["projects", project, "datasets", dataset, "tables", table]), body: .object(["expirationTime": .string(String(milliseconds))])))
+    }
+
     /// Deletes a table (`tables.delete`); a missing table is fine.
     public func deleteTable(dataset: String, table: String) async throws {
         _ = try await transport.call(

@@ -1,4 +1,5 @@
 import BigQueryAPI
+import Foundation
 import SluiceCore
 
 /// Loads rows into BigQuery with load jobs (free of query charges), streaming NDJSON:
@@ -14,21 +15,35 @@ import SluiceCore
 /// - `replacePartitions` (a backfill): the rows spooled per day to temporary files, then one load
 ///   per asked day into `table$YYYYMMDD` with `WRITE_TRUNCATE`, so exactly those days are replaced
 ///   (a day without rows is emptied). Each day's load is atomic; the days are loaded one by one.
+/// A staging table expires a day after it is loaded, so one a dead run left behind goes by itself.
+/// A load that would add nothing (no rows, and not a truncate or rebuild) uploads nothing and runs
+/// no job: the table is only created when missing.
 /// A load job's statistics bill nothing; a `MERGE` statement is billed and reported.
 struct BigQueryLoader: BigQueryLoadJobs {
     let client: BigQueryClient
     let cost: CostConfig
     let request: LoadRequest
+    let clock: any WallClock
 
     /// The column that numbers staged rows, so duplicates of a key keep the latest.
     static let sequenceColumn = "_sluice_seq"
+    /// How long a staging table outlives a run that died before dropping it.
+    static let stagingLifetime: TimeInterval = 86_400
 
     private var prefix: String { "load_\(table.dataset)_\(table.table)" }
 
     /// Loads the rows as the request says; see the type's description.
-    func load(_ rows: any RowSource) async throws -> LoadResult {
+    func load(_ source: any RowSource) async throws -> LoadResult {
         if let days = request.replacePartitions {
-            return try await replace(days: days, rows: rows)
+            return try await replace(days: days, rows: source)
+        }
+        // Nothing to add (an incremental run without changes): no upload, no job, no staging table;
+        // the table is only made to exist. A truncate or a rebuild still loads its empty body: the
+        // table must end up empty.
+        let rows = try PeekedRows(source)
+        let replaces = request.write == .truncate || request.rebuild
+        if rows.isEmpty, !replaces {
+            return try await nothingToAdd()
         }
         let names = request.columns.map(\.name)
         switch request.write {
@@ -56,7 +71,6 @@ struct BigQueryLoader: BigQueryLoadJobs {
             }
         case .truncate, .append:
             let body = BigQueryRowBody(rows: rows, columns: request.columns)
-            let replaces = request.write == .truncate || request.rebuild
             let job = LoadJobRequest(
                 destination: TableReference(dataset: table.dataset, table: table.table),
                 schema: BigQuerySchema.fields(request.columns),
@@ -66,6 +80,25 @@ struct BigQueryLoader: BigQueryLoadJobs {
             let rowsInTable = try await rowCount(fallback: result.outputRows)
             return LoadResult(rowsLoaded: result.outputRows, rowsInTable: rowsInTable, stats: JobStats(rows: result.outputRows))
         }
+    }
+
+    /// An empty load that adds to the table: the table is created if missing, nothing else is sent.
+    private func nothingToAdd() async throws -> LoadResult {
+        let stats = try await createTargetIfMissing()
+        return LoadResult(
+            rowsLoaded: 0, rowsInTable: try await rowCount(fallback: 0),
+            stats: JobStats(rows: 0, bytesProcessed: stats.bytesProcessed, bytesBilled: stats.bytesBilled))
+    }
+
+    /// `CREATE TABLE IF NOT EXISTS` (partitioned as the load says) when `tables.get` finds no table.
+    private func createTargetIfMissing() async throws -> JobStats {
+        let existing = try await BigQueryFailure.translating("read the metadata of \(table)") {
+            try await client.table(dataset: table.dataset, table: table.table)
+        }
+        guard existing == nil else { return JobStats() }
+        let create = "CREATE TABLE IF NOT EXISTS \(CheckSQL.quote(table, .bigquery)) (\(BigQuerySchema.columnDefinitions(request.columns)))"
+            + (request.partitionBy.map { BigQuerySchema.partitionClause($0, in: request.columns) } ?? "")
+        return try await run(create, doing: "create \(table)").stats
     }
 
     /// Stages the rows, makes sure the target exists, and runs the `MERGE` that `statement` builds
@@ -81,12 +114,11 @@ struct BigQueryLoader: BigQueryLoadJobs {
             writeDisposition: "WRITE_TRUNCATE", labels: labels, jobIDPrefix: "stage_\(table.dataset)_\(table.table)")
         do {
             _ = try await BigQueryFailure.translating("stage the rows for \(table) in \(staging)") { try await client.load(stage, body: body) }
-            var stats = JobStats()
-            if try await BigQueryFailure.translating("read the metadata of \(table)", { try await client.table(dataset: table.dataset, table: table.table) }) == nil {
-                let create = "CREATE TABLE IF NOT EXISTS \(CheckSQL.quote(table, .bigquery)) (\(BigQuerySchema.columnDefinitions(request.columns)))"
-                    + (request.partitionBy.map { BigQuerySchema.partitionClause($0, in: request.columns) } ?? "")
-                stats = add(stats, try await run(create, doing: "create \(table)").stats)
+            // Dropped below; should this process die first, BigQuery drops it a day later.
+            try await BigQueryFailure.translating("set the expiration of \(staging)") {
+                try await client.expire(dataset: staging.dataset, table: staging.table, at: clock.now.addingTimeInterval(Self.stagingLifetime))
             }
+            var stats = try await createTargetIfMissing()
             var counts = LoadCounts()
             if body.rowCount > 0 || request.rebuild {
                 let (merged, dml) = try await run(statement(staging), doing: doing)

@@ -26,6 +26,7 @@ struct BigQueryModelBuilder {
         case .view:
             let statement = "CREATE OR REPLACE VIEW \(CheckSQL.quote(name, .bigquery)) AS\n\(sql)\n"
             let result = try await run(QueryJobRequest(sql: statement), doing: "create the view \(name)")
+            _ = try await builtDestination()
             return JobStats(bytesProcessed: result.totalBytesProcessed, bytesBilled: result.totalBytesBilled)
         case let .incremental(keys):
             let existing = try await BigQueryFailure.translating("read the metadata of \(name)") {
@@ -48,10 +49,22 @@ struct BigQueryModelBuilder {
             sql: sql, destination: TableReference(dataset: name.dataset, table: name.table), writeDisposition: "WRITE_TRUNCATE",
             createDisposition: "CREATE_IF_NEEDED", timePartitioningField: model.partitionBy)
         let result = try await run(request, doing: "build \(name)")
+        let metadata = try await builtDestination()
+        return JobStats(rows: metadata.numRows, bytesProcessed: result.totalBytesProcessed, bytesBilled: result.totalBytesBilled)
+    }
+
+    /// The model's table or view as BigQuery shows it after the job: a job reported `DONE` without
+    /// an error whose destination does not exist is a failed build, never a built model.
+    private func builtDestination() async throws -> TableMetadata {
         let metadata = try await BigQueryFailure.translating("read the metadata of \(name)") {
             try await client.table(dataset: name.dataset, table: name.table)
         }
-        return JobStats(rows: metadata?.numRows, bytesProcessed: result.totalBytesProcessed, bytesBilled: result.totalBytesBilled)
+        guard let metadata else {
+            throw WarehouseError(
+                "BigQuery reported the job that builds \(name) done, but \(name) does not exist afterwards; "
+                    + "run the pipeline again, and check the dataset's default table expiration if it happens again")
+        }
+        return metadata
     }
 
     /// Runs a statement of this model with the labels, the byte cap, and no rows read back.

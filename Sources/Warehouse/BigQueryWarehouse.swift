@@ -47,7 +47,7 @@ public struct BigQueryWarehouse: Warehouse {
 
     /// Loads the rows with load jobs; see `BigQueryLoader` for each write mode and for backfills.
     public func load(_ request: LoadRequest, rows: any RowSource) async throws -> LoadResult {
-        try await BigQueryLoader(client: client, cost: cost, request: request).load(rows)
+        try await BigQueryLoader(client: client, cost: cost, request: request, clock: clock).load(rows)
     }
 
     /// Builds the model; see `BigQueryModelBuilder`.

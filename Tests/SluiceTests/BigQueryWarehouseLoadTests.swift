@@ -63,6 +63,25 @@ struct BigQueryWarehouseLoadTests: BigQueryWarehouseSuite {
         }
     }
 
+    @Test func anEmptyLoadUploadsNothingButMakesTheTableAndAnEmptyTruncateStillEmptiesIt() async throws {
+        try await FakeBigQuery.run { fake in
+            let warehouse = Self.warehouse(fake)
+            try await warehouse.prepare(datasets: ["raw"])
+            fake.clearRecords()
+            let appended = try await Self.load(warehouse, [], write: .append)
+            #expect(appended.rowsLoaded == 0)
+            #expect(Self.summary(fake.jobs).count == 1 && Self.summary(fake.jobs).first?.hasPrefix("QUERY CREATE TABLE IF NOT EXISTS `raw.orders`") == true)
+            #expect(!fake.requests.contains { [.uploadMultipart, .uploadResumableStart].contains($0.operation) }, "nothing uploaded")
+
+            fake.setTable("raw", "orders", fields: Self.orderFields, partitionField: "order_date", numRows: 3)
+            fake.clearRecords()
+            let emptied = try await Self.load(warehouse, [], write: .truncate)
+            #expect(Self.summary(fake.jobs) == ["LOAD raw.orders"], "a truncate to nothing still replaces the table")
+            #expect(fake.jobs.first?.writeDisposition == "WRITE_TRUNCATE")
+            #expect(emptied.rowsInTable == 0)
+        }
+    }
+
     @Test func mergeLoadsStageThenMergeOnceThenDropTheStagingTable() async throws {
         try await FakeBigQuery.run { fake in
             let warehouse = Self.warehouse(fake)
@@ -85,6 +104,11 @@ struct BigQueryWarehouseLoadTests: BigQueryWarehouseSuite {
             ])
             #expect(first.rowsLoaded == 2 && first.rowsInTable == 2)
             #expect(fake.table("raw", "_sluice_stage_orders_7") == nil)
+            // The staging table was given a day to live before anything else, in case the run dies.
+            let expiry = try #require(fake.requests(.tablesPatch).first)
+            #expect(expiry.path == "/bigquery/v2/projects/sluice-test/datasets/raw/tables/_sluice_stage_orders_7" && expiry.status == 200)
+            let expiresAt = try #require((expiry.json["expirationTime"] as? String).flatMap { Double($0) }) / 1000
+            #expect(expiresAt == (Self.clock.now.addingTimeInterval(86_400).timeIntervalSince1970 * 1000).rounded(.down) / 1000, "a day from now")
             let merge = try #require(fake.jobs.last)
             #expect(merge.sql == """
                 MERGE `raw.orders` AS T
@@ -119,8 +143,8 @@ struct BigQueryWarehouseLoadTests: BigQueryWarehouseSuite {
             fake.clearRecords()
             let nothing = try await Self.load(warehouse, [], write: .merge(key: ["order_id"]))
             #expect(nothing == LoadResult(rowsLoaded: 0, rowsInTable: 3, stats: JobStats(rows: 0)))
-            #expect(Self.summary(fake.jobs) == ["LOAD raw._sluice_stage_orders_7"], "nothing staged: no MERGE, nothing billed")
-            #expect(fake.requests(.tablesDelete).map(\.status) == [204])
+            #expect(fake.jobs.isEmpty, "nothing to add: no upload, no staging, no MERGE, nothing billed")
+            #expect(fake.requests.map(\.operation) == [.tablesGet, .tablesGet], "only the table's metadata was read")
 
             fake.clearRecords()
             await #expect(throws: WarehouseError.self) {

@@ -77,6 +77,25 @@ struct BigQueryWarehouseModelTests: BigQueryWarehouseSuite {
         }
     }
 
+    @Test func aModelWhoseTableIsMissingAfterItsJobIsNotReportedBuilt() async throws {
+        try await FakeBigQuery.run { fake in
+            let warehouse = Self.warehouse(fake)
+            try await warehouse.prepare(datasets: ["mart"])
+            let model = Model(
+                name: try #require(TableName("mart.daily")), sqlPath: "models/daily.sql", sql: "select 1 as n", materialized: .table,
+                dependencies: [])
+            fake.inject(.loseDestination, on: .jobsInsert)
+            let error = await #expect(throws: WarehouseError.self) {
+                try await warehouse.materialize(model, context: Self.context("model:mart.daily"))
+            }
+            #expect(error?.message.contains("reported the job that builds mart.daily done, but mart.daily does not exist afterwards") == true,
+                    "\(error?.message ?? "")")
+            // Built again, it is there and reported built.
+            #expect(try await warehouse.materialize(model, context: Self.context("model:mart.daily")).rows == 0)
+            #expect(fake.table("mart", "daily") != nil)
+        }
+    }
+
     @Test func queriesReadAtMostTheLimitCountEveryRowAndSurfaceBigQuerysReason() async throws {
         try await FakeBigQuery.run { fake in
             let warehouse = Self.warehouse(fake)

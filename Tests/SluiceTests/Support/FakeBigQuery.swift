@@ -226,11 +226,15 @@ struct FakeTable: Sendable, Equatable {
     var numBytes: Int64 = 0
     var created: Int64
     var lastModified: Int64
+    /// When BigQuery deletes it by itself (`tables.patch` `expirationTime`, milliseconds).
+    var expirationTime: Int64?
+    /// `TABLE`, or `VIEW` for one a `CREATE VIEW` statement made.
+    var kind = "TABLE"
 }
 
 /// The REST operations the fake serves, for recording and aiming faults.
 enum FakeOperation: String, Sendable, Equatable {
-    case datasetsInsert, datasetsGet, tablesGet, tablesDelete
+    case datasetsInsert, datasetsGet, tablesGet, tablesPatch, tablesDelete
     case jobsInsert, jobsGet, jobsCancel, getQueryResults
     case uploadMultipart, uploadResumableStart, uploadResumableChunk
     case unknown
@@ -246,6 +250,9 @@ enum FakeFault: Sendable, Equatable {
     case jobFails(reason: String, message: String)
     /// The job answers RUNNING to this many polls (`jobs.get`, `getQueryResults`) first.
     case slow(polls: Int)
+    /// The query job finishes `DONE` without an error, but its destination table is not there
+    /// afterwards (dropped meanwhile, or expired by the dataset's default).
+    case loseDestination
 
     static let tooManyRequests = FakeFault.http(
         status: 429, reason: "rateLimitExceeded", message: "Exceeded rate limits: too many api requests per user per method for this user_method.")

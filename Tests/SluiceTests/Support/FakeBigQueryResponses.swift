@@ -33,13 +33,14 @@ extension FakeBigQueryState {
     /// A table resource, as `tables.get` returns it.
     func table(_ dataset: String, _ name: String, _ table: FakeTable) -> [String: Any] {
         var resource: [String: Any] = [
-            "kind": "bigquery#table", "id": "\(project):\(dataset).\(name)", "type": "TABLE", "location": location,
+            "kind": "bigquery#table", "id": "\(project):\(dataset).\(name)", "type": table.kind, "location": location,
             "tableReference": ["projectId": project, "datasetId": dataset, "tableId": name],
             "schema": ["fields": table.fields.map { ["name": $0.name, "type": $0.type, "mode": $0.mode] }],
             "numRows": String(table.numRows), "numBytes": String(table.numBytes),
             "creationTime": String(table.created), "lastModifiedTime": String(table.lastModified),
         ]
         if let field = table.partitionField { resource["timePartitioning"] = ["type": "DAY", "field": field] }
+        if let expiration = table.expirationTime { resource["expirationTime"] = String(expiration) }
         return resource
     }
 

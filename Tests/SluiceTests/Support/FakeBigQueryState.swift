@@ -90,6 +90,18 @@ struct FakeBigQueryState {
             return FakeWireReply(dataset(path[5]))
         case .tablesGet:
             return FakeWireReply(table(path[5], path[7], try requireTable(path[5], path[7])))
+        case .tablesPatch:
+            var patched = try requireTable(path[5], path[7])
+            let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] ?? [:]
+            if let expiration = body["expirationTime"] {
+                // BigQuery takes the int64 as a JSON string (or a number).
+                guard let milliseconds = (expiration as? String).flatMap({ Int64($0) }) ?? (expiration as? NSNumber)?.int64Value else {
+                    throw FakeError.invalid("Invalid value for expirationTime: \(expiration)")
+                }
+                patched.expirationTime = milliseconds
+            }
+            tables["\(path[5]).\(path[7])"] = patched
+            return FakeWireReply(table(path[5], path[7], patched))
         case .tablesDelete:
             _ = try requireTable(path[5], path[7])
             tables["\(path[5]).\(path[7])"] = nil
@@ -191,6 +203,14 @@ struct FakeBigQueryState {
         return id
     }
 
+    /// The `dataset.table` a `CREATE [OR REPLACE] VIEW `dataset.table`` statement makes.
+    static func createdView(_ sql: String) -> (dataset: String, table: String)? {
+        guard let match = sql.firstMatch(of: #/^\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+`([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)`/#.ignoresCase()) else {
+            return nil
+        }
+        return (String(match.output.1), String(match.output.2))
+    }
+
     private mutating func insertQueryJob(_ bytes: [UInt8], fault: FakeFault?) throws -> FakeWireReply {
         let body = try JSONDecoder().decode(FakeJobBody.self, from: Data(bytes))
         let id = try jobID(body)
@@ -226,10 +246,17 @@ struct FakeBigQueryState {
             if let cap = job.maximumBytesBilled, job.bytesBilled > cap {
                 job.error = FakeError(code: 400, reason: "bytesBilledLimitExceeded", message: "Query exceeded limit for bytes billed: \(cap). \(job.bytesBilled) or higher required.")
                 job.bytesBilled = 0
+            } else if fault == .loseDestination, let destination = query.destinationTable {
+                state.tables["\(destination.datasetId ?? "").\(destination.tableId ?? "")"] = nil
             } else if let destination = query.destinationTable {
                 try state.write(
                     destination, fields: job.answer.fields, partitionField: job.partitionField, write: query.writeDisposition ?? "WRITE_EMPTY",
                     create: query.createDisposition, rows: job.answer.rows.count)
+            } else if let view = Self.createdView(sql) {
+                // DDL makes the object it names, as BigQuery's does.
+                try state.requireDataset(view.dataset)
+                state.tables["\(view.dataset).\(view.table)"] = FakeTable(
+                    fields: [], partitionField: nil, numRows: 0, created: state.nowMillis, lastModified: state.nowMillis, kind: "VIEW")
             }
         }
     }

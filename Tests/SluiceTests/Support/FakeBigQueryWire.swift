@@ -62,6 +62,7 @@ extension FakeBigQueryState {
         case ("GET", ["datasets", "*"]): return .datasetsGet
         case ("GET", ["datasets", "*", "tables", "*"]): return .tablesGet
         case ("DELETE", ["datasets", "*", "tables", "*"]): return .tablesDelete
+        case ("PATCH", ["datasets", "*", "tables", "*"]): return .tablesPatch
         case ("POST", ["jobs"]): return .jobsInsert
         case ("GET", ["jobs", "*"]): return .jobsGet
         case ("POST", ["jobs", "*", "cancel"]): return .jobsCancel
