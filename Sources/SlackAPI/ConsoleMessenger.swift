@@ -27,6 +27,16 @@ public actor ConsoleMessenger: SlackMessenger {
         nil
     }
 
+    /// Prints the answer.
+    public func respond(to responseURL: String, message: SlackMessage, ephemeral: Bool, replaceOriginal: Bool) async throws {
+        write(ConsoleRenderer.render(message, channel: ephemeral ? "only you" : "reply") + "\n")
+    }
+
+    /// Prints the message for `user`.
+    public func postEphemeral(channel: String, user: String, message: SlackMessage, threadTS: String?) async throws {
+        write(ConsoleRenderer.render(message, channel: "only \(user)", thread: threadTS != nil) + "\n")
+    }
+
     /// Prints the new version of an edited message.
     public func update(channel: String, ts: String, message: SlackMessage) async throws {
         write(ConsoleRenderer.render(message, channel: channel, edit: true) + "\n")

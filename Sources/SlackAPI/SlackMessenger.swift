@@ -14,6 +14,10 @@ public protocol SlackMessenger: Sendable {
     ) async throws -> SlackPostedMessage?
     /// Replaces a posted message (`chat.update`).
     func update(channel: String, ts: String, message: SlackMessage) async throws
+    /// Answers through an interaction's `response_url`.
+    func respond(to responseURL: String, message: SlackMessage, ephemeral: Bool, replaceOriginal: Bool) async throws
+    /// A message only `user` sees (`chat.postEphemeral`), in the thread `threadTS` when set.
+    func postEphemeral(channel: String, user: String, message: SlackMessage, threadTS: String?) async throws
 }
 
 /// What a posted message carries to say which outbox entry of which state store it is (Slack's

@@ -55,27 +55,35 @@ public actor OutboxSender {
         }
         var blocked = Set<String>()
         var delivered = 0
-        for entry in pending where !blocked.contains(entry.channel) {
+        for entry in pending where !blocked.contains(Self.lane(entry)) {
+            let lane = Self.lane(entry)
             if entry.notBefore > now {
-                blocked.insert(entry.channel)
+                blocked.insert(lane)
                 continue
             }
             if case let .update(target) = entry.action, let latest = latestEdit[target], latest != entry.id {
                 try await state.write { try $0.markSuperseded(outboxID: entry.id, by: latest) }
                 continue
             }
-            if let last = lastSent[entry.channel], clock.now.timeIntervalSince(last) < channelInterval {
-                blocked.insert(entry.channel)
+            if let last = lastSent[lane], clock.now.timeIntervalSince(last) < channelInterval {
+                blocked.insert(lane)
                 continue
             }
             if try await deliver(entry) {
                 delivered += 1
-                lastSent[entry.channel] = clock.now
+                lastSent[lane] = clock.now
             } else {
-                blocked.insert(entry.channel)
+                blocked.insert(lane)
             }
         }
         return delivered
+    }
+
+    /// The queue an entry waits in: its channel's, so that a channel's messages keep their order;
+    /// answers to requests wait in their own, neither held up by alerts nor holding them up.
+    private static func lane(_ entry: OutboxEntry) -> String {
+        if case .reply = entry.action { return "reply\u{0}" + entry.channel }
+        return entry.channel
     }
     /// Delivers until nothing is pending (used by one-shot commands like `sluice run`); entries
     /// waiting for a retry later than `deadline` are left for the server.
@@ -138,6 +146,9 @@ public actor OutboxSender {
                     try await messenger.update(channel: channelID ?? entry.channel, ts: ts, message: entry.message)
                     try await state.write { try $0.markSent(outboxID: entry.id, ts: ts, channelID: channelID) }
                 }
+            case let .reply(destination):
+                let ts = try await answer(entry, to: destination)
+                try await state.write { try $0.markSent(outboxID: entry.id, ts: ts ?? "", channelID: nil) }
             }
             return true
         } catch let error as SlackDeliveryError {
@@ -174,6 +185,25 @@ public actor OutboxSender {
         let now = clock.now
         try await state.write { try $0.markSending(outboxID: entry.id, at: now) }
         return try await messenger.post(channel: entry.channel, message: entry.message, threadTS: threadTS, mark: mark)
+    }
+
+    /// Delivers a kept answer: through its `response_url` while Slack honours it, else straight to
+    /// the user (ephemeral) or the channel. Returns the `ts` of a posted message.
+    private func answer(_ entry: OutboxEntry, to destination: InteractiveReply) async throws -> String? {
+        let fresh = clock.now.timeIntervalSince(entry.createdAt) < InteractiveReply.responseURLLifetime
+        if let url = destination.responseURL, fresh {
+            do {
+                try await messenger.respond(to: url, message: entry.message, ephemeral: destination.ephemeral, replaceOriginal: false)
+                return nil
+            } catch let error as SlackDeliveryError where ["used_url", "expired_url", "invalid_response_url"].contains(error.code) {
+                logger.notice("a response_url no longer takes answers; answering the user directly", metadata: ["outbox": "\(entry.id)"])
+            }
+        }
+        if destination.ephemeral {
+            try await messenger.postEphemeral(channel: entry.channel, user: destination.user, message: entry.message, threadTS: destination.threadTS)
+            return nil
+        }
+        return try await messenger.post(channel: entry.channel, message: entry.message, threadTS: destination.threadTS, mark: nil).ts
     }
 
     /// This state store's id, the `store` of every `DeliveryMark`: made once and kept in the store.

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import SlackAPI
 import SluiceCore
+import StateStore
 
 /// Delivers replies to interactive requests (slash commands, buttons, thread replies): through
 /// Slack's `response_url` or Web API, or to the console.
@@ -14,13 +15,20 @@ public protocol ReplyChannel: Sendable {
 }
 
 /// Replies through Slack: `response_url` when there is one, else `chat.postEphemeral` / `chat.postMessage`.
+/// A reply Slack could not take now (unreachable, rate limiting, failing, the app's token not
+/// accepted yet) waits in the outbox and is delivered when Slack answers; one Slack refuses for good
+/// is logged.
 public struct SlackReplyChannel: ReplyChannel {
     private let client: SlackWebClient
+    private let state: any StateStore
+    private let clock: any WallClock
     private let logger: Logger
 
-    /// Creates a reply channel over the Web API client.
-    public init(client: SlackWebClient, logger: Logger) {
+    /// Creates a reply channel over the Web API client, keeping undeliverable replies in `state`'s outbox.
+    public init(client: SlackWebClient, state: any StateStore, clock: any WallClock, logger: Logger) {
         self.client = client
+        self.state = state
+        self.clock = clock
         self.logger = logger
     }
 
@@ -33,7 +41,9 @@ public struct SlackReplyChannel: ReplyChannel {
                 try await post(reply, channel: channel, threadTS: nil, user: user)
             }
         } catch {
-            logger.error("could not deliver a reply", metadata: ["user": "\(user)", "error": "\(error)"])
+            await keep(
+                reply, InteractiveReply(responseURL: responseURL, user: user, threadTS: nil, ephemeral: reply.ephemeral),
+                channel: channel ?? user, after: error)
         }
     }
 
@@ -42,7 +52,24 @@ public struct SlackReplyChannel: ReplyChannel {
         do {
             try await post(reply, channel: channel, threadTS: threadTS, user: user)
         } catch {
-            logger.error("could not reply in a thread", metadata: ["channel": "\(channel)", "error": "\(error)"])
+            await keep(reply, InteractiveReply(responseURL: nil, user: user, threadTS: threadTS, ephemeral: reply.ephemeral), channel: channel, after: error)
+        }
+    }
+
+    /// Puts a reply that failed for a passing reason in the outbox; logs one Slack refused.
+    private func keep(_ reply: CommandReply, _ destination: InteractiveReply, channel: String, after error: any Error) async {
+        guard let failure = error as? SlackDeliveryError, failure.verdict != .refused else {
+            logger.error("could not deliver a reply", metadata: ["user": "\(destination.user)", "channel": "\(channel)", "error": "\(error)"])
+            return
+        }
+        let now = clock.now
+        do {
+            let id = try await state.write { try $0.enqueue(channel: channel, action: .reply(destination), message: reply.message, at: now) }
+            logger.warning("Slack did not take a reply now; it waits in the outbox", metadata: [
+                "outbox": "\(id)", "user": "\(destination.user)", "error": "\(failure)",
+            ])
+        } catch {
+            logger.error("could not keep a reply for later", metadata: ["user": "\(destination.user)", "error": "\(error)"])
         }
     }
 

@@ -110,7 +110,7 @@ public struct SluiceApplication: Sendable {
         }
         if let slackClient {
             messenger = slackClient
-            replies = SlackReplyChannel(client: slackClient, logger: logger)
+            replies = SlackReplyChannel(client: slackClient, state: state, clock: clock, logger: logger)
             directory = SlackGroupDirectory(client: slackClient, logger: logger)
         } else {
             messenger = ConsoleMessenger()

@@ -206,20 +206,24 @@ struct SQLiteStateWriter: SQLiteStateQueries, StateWriter {
         let kind: String
         let threadOf: Int64?
         let target: Int64?
+        var reply: String?
         switch action {
         case let .post(thread):
             (kind, threadOf, target) = ("post", thread, nil)
         case let .update(updated):
             (kind, threadOf, target) = ("update", nil, updated)
+        case let .reply(destination):
+            (kind, threadOf, target) = ("reply", nil, nil)
+            reply = try StateColumns.json(destination)
         }
         try db.execute(
             sql: """
-                INSERT INTO outbox (channel, kind, thread_of, target, message, state, attempts, not_before, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)
+                INSERT INTO outbox (channel, kind, thread_of, target, message, state, attempts, not_before, created_at, reply)
+                VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
                 """,
             arguments: [
                 channel, kind, threadOf, target, try StateColumns.json(message), OutboxState.pending.rawValue,
-                StateColumns.seconds(now), StateColumns.seconds(now),
+                StateColumns.seconds(now), StateColumns.seconds(now), reply,
             ])
         return db.lastInsertedRowID
     }

@@ -31,7 +31,44 @@ enum StateMigrations {
             // already, so the next attempt looks for it before posting again.
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN sending_since REAL")
         }
+        migrator.registerMigration("v10-outbox-replies", migrate: addOutboxReplies)
         return migrator
+    }
+
+    /// Interactive answers in the outbox (kind `reply`): the table is rebuilt, as SQLite cannot
+    /// change a CHECK constraint, keeping every row and id.
+    private static func addOutboxReplies(_ db: Database) throws {
+        try db.execute(
+            sql: """
+                CREATE TABLE outbox_v10 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    channel TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    thread_of INTEGER,
+                    target INTEGER,
+                    message TEXT NOT NULL,
+                    state TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    not_before REAL NOT NULL,
+                    ts TEXT,
+                    last_error TEXT,
+                    created_at REAL NOT NULL,
+                    channel_id TEXT,
+                    failure_reason TEXT,
+                    sending_since REAL,
+                    reply TEXT,
+                    CHECK ((kind = 'post' AND target IS NULL AND reply IS NULL)
+                        OR (kind = 'update' AND target IS NOT NULL AND thread_of IS NULL AND reply IS NULL)
+                        OR (kind = 'reply' AND reply IS NOT NULL AND target IS NULL AND thread_of IS NULL))
+                );
+                INSERT INTO outbox_v10 (id, channel, kind, thread_of, target, message, state, attempts, not_before, ts, last_error,
+                    created_at, channel_id, failure_reason, sending_since)
+                SELECT id, channel, kind, thread_of, target, message, state, attempts, not_before, ts, last_error,
+                    created_at, channel_id, failure_reason, sending_since FROM outbox;
+                DROP TABLE outbox;
+                ALTER TABLE outbox_v10 RENAME TO outbox;
+                CREATE INDEX outbox_by_state ON outbox(state, not_before);
+                """)
     }
 
     /// The files each load has read, so that a run reads new and changed files whole and skips only

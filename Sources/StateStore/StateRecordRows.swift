@@ -97,6 +97,8 @@ extension OutboxEntry {
                     "outbox entry \(id) is an update without a target message; mark it failed or delete it")
             }
             action = .update(target: target)
+        case "reply":
+            action = .reply(try StateColumns.decodeJSON(InteractiveReply.self, row, "reply"))
         default:
             throw StateStoreError.unavailable(
                 "outbox entry \(id) has the unknown kind \"\(kind)\"; the state file was probably written "

@@ -25,6 +25,14 @@ private struct DyingMessenger: SlackMessenger {
         try await base.update(channel: channel, ts: ts, message: message)
     }
 
+    func respond(to responseURL: String, message: SlackMessage, ephemeral: Bool, replaceOriginal: Bool) async throws {
+        try await base.respond(to: responseURL, message: message, ephemeral: ephemeral, replaceOriginal: replaceOriginal)
+    }
+
+    func postEphemeral(channel: String, user: String, message: SlackMessage, threadTS: String?) async throws {
+        try await base.postEphemeral(channel: channel, user: user, message: message, threadTS: threadTS)
+    }
+
     func findPosted(_ mark: DeliveryMark, channel: String, channelID: String?, threadTS: String?, since: Date) async throws -> SlackPostedMessage? {
         try await base.findPosted(mark, channel: channel, channelID: channelID, threadTS: threadTS, since: since)
     }

@@ -170,6 +170,33 @@ struct SlackOutageTests {
         }
     }
 
+    @Test func aKeptReplyGoesToItsResponseURLWhileValidThenStraightToTheUser() async throws {
+        try await FakeSlackWebAPI.run { slack in
+            let harness = try SlackHarness(slack: slack)
+            let now = harness.clock.now
+            let ids = try await harness.state.write { w in
+                (
+                    try w.enqueue(
+                        channel: "C2147483705", action: .reply(InteractiveReply(responseURL: slack.responseURL("fresh"), user: "U1", threadTS: nil, ephemeral: true)),
+                        message: SlackMessage(text: "fresh answer"), at: now),
+                    try w.enqueue(
+                        channel: "C2147483705", action: .reply(InteractiveReply(responseURL: slack.responseURL("old"), user: "U2", threadTS: nil, ephemeral: true)),
+                        message: SlackMessage(text: "late answer"), at: now.addingTimeInterval(-31 * 60)),
+                    try w.enqueue(
+                        channel: "#alerts", action: .reply(InteractiveReply(responseURL: nil, user: "U3", threadTS: "1700000001.000100", ephemeral: false)),
+                        message: SlackMessage(text: "thread answer"), at: now)
+                )
+            }
+            for _ in 0..<3 { try await harness.sender.deliverDue() }
+            #expect(await slack.responses("fresh").map(\.error) == [nil])
+            #expect(await slack.responses("old").isEmpty, "a response_url older than 30 minutes is not used")
+            #expect(await slack.ephemerals.map { "\($0.user) \($0.text)" } == ["U2 late answer"])
+            #expect(await slack.calls(method: "chat.postMessage", succeeded: true).map { $0.body["thread_ts"]?.string } == ["1700000001.000100"])
+            let states = try await harness.state.read { r in try [ids.0, ids.1, ids.2].map { try r.outboxEntry(id: $0)?.state } }
+            #expect(states == [.sent, .sent, .sent])
+        }
+    }
+
     @Test func theServerListensWhileSlackIsDownAndDeliversOnceSlackAnswers() async throws {
         try await FakeSlackWebAPI.run { slack in
             let workspace = try SlackHarness.miniWorkspace()
@@ -222,6 +249,15 @@ struct SlackOutageTests {
                 let progress = await slack.topLevelMessages(in: "C2147483705")
                 #expect(progress.count == 1)
                 #expect(progress.first?.text.contains("mini") == true)
+                // The command's own answer waited in the outbox too, and reached its response_url once.
+                #expect(posts.count + 1 == waiting.filter { if case .post = $0.action { true } else if case .reply = $0.action { true } else { false } }.count)
+                while await slack.responses("run").allSatisfy({ $0.error != nil }) {
+                    _ = try await slack.waitForCalls(method: "response_url", count: slack.calls(method: "response_url").count + 1)
+                }
+                let answers = await slack.responses("run")
+                #expect(answers.first?.error == "http_503", "the first try met the outage")
+                #expect(answers.filter { $0.error == nil }.count == 1)
+                #expect(answers.last?.body.description.contains("Started `mini` run 2") == true, "\(answers.last?.body.description ?? "")")
             }
         }
     }

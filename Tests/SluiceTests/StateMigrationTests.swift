@@ -69,4 +69,34 @@ struct StateMigrationTests {
         #expect(try await store.read { try $0.run(id: inserted.id) }?.fullRefresh == true)
         #expect(try await store.read { try $0.runs(pipeline: "shop", limit: 5) }.map(\.fullRefresh) == [true, false])
     }
+
+    /// An outbox from before replies could wait in it: rebuilt with every row, id and state kept,
+    /// new ids after the old ones, and replies accepted.
+    @Test func theOutboxRebuiltForRepliesKeepsEveryEntry() async throws {
+        let workspace = try Workspace()
+        let path = workspace.path("state.sqlite")
+        let pool = try DatabasePool(path: path)
+        try StateMigrations.migrator.migrate(pool, upTo: "v9-outbox-sending-since")
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO outbox (id, channel, kind, thread_of, target, message, state, attempts, not_before, ts, created_at, channel_id, sending_since)
+                VALUES (41, '#alerts', 'post', NULL, NULL, '{"text":"alert","blocks":[]}', 'sent', 1, 0, '1.1', 0, 'C1', NULL),
+                       (42, '#alerts', 'update', NULL, 41, '{"text":"alert (2×)","blocks":[]}', 'pending', 0, 0, NULL, 1, NULL, NULL),
+                       (43, '#alerts', 'post', 41, NULL, '{"text":"again","blocks":[]}', 'pending', 2, 5, NULL, 2, NULL, 3);
+                """)
+        }
+        try pool.close()
+
+        let store = try SQLiteStateStore(path: path)
+        let entries = try await store.read { try $0.outbox(state: nil, limit: 10) }
+        #expect(entries.map(\.id) == [41, 42, 43])
+        #expect(entries.map(\.action) == [.post(threadOf: nil), .update(target: 41), .post(threadOf: 41)])
+        #expect(entries.map(\.state) == [.sent, .pending, .pending])
+        #expect(entries[0].ts == "1.1" && entries[0].channelID == "C1")
+        #expect(entries[2].attempts == 2 && entries[2].sendingSince == Date(timeIntervalSince1970: 3))
+        let reply = InteractiveReply(responseURL: "https://hooks.slack.com/commands/T1/2/x", user: "U1", threadTS: nil, ephemeral: true)
+        let id = try await store.write { try $0.enqueue(channel: "C2", action: .reply(reply), message: SlackMessage(text: "answer"), at: Date()) }
+        #expect(id == 44, "ids go on after the old ones")
+        #expect(try await store.read { try $0.outboxEntry(id: id)?.action } == .reply(reply))
+    }
 }

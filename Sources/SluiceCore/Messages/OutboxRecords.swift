@@ -6,6 +6,34 @@ public enum OutboxAction: Sendable, Equatable, Codable {
     case post(threadOf: Int64?)
     /// `chat.update` of the message that entry `target` posted.
     case update(target: Int64)
+    /// The answer to a slash command, a button or a thread reply that could not be delivered when it
+    /// was made (Slack unreachable): kept until Slack answers.
+    case reply(InteractiveReply)
+}
+
+/// Where an interactive answer goes: the request's `response_url` while it is valid (30 minutes,
+/// 5 uses), else straight to the user: `chat.postEphemeral` when only they should see it, or
+/// `chat.postMessage` in the channel (in the thread `threadTS`).
+public struct InteractiveReply: Sendable, Equatable, Codable {
+    /// How long Slack honours a `response_url`.
+    public static let responseURLLifetime: TimeInterval = 30 * 60
+
+    /// The request's `response_url`, if it had one.
+    public var responseURL: String?
+    /// Who asked.
+    public var user: String
+    /// The thread it was asked in.
+    public var threadTS: String?
+    /// Only the user sees it.
+    public var ephemeral: Bool
+
+    /// Creates a destination.
+    public init(responseURL: String?, user: String, threadTS: String?, ephemeral: Bool) {
+        self.responseURL = responseURL
+        self.user = user
+        self.threadTS = threadTS
+        self.ephemeral = ephemeral
+    }
 }
 
 /// Delivery state of an outbox entry.

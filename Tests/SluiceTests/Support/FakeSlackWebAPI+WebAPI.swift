@@ -281,6 +281,10 @@ extension FakeSlackWebAPI {
         guard let body = JSON.parse(raw.bytes), case .object = body else {
             return (.error("invalid_payload", status: .badRequest), "invalid_payload", .null)
         }
+        if let outage {
+            let (reply, error) = scripted(outage)
+            return (reply, error, body)
+        }
         if var queue = failures["response_url"], !queue.isEmpty {
             let failure = queue.removeFirst()
             failures["response_url"] = queue
