@@ -217,7 +217,7 @@ struct BigQueryAuthTests {
         #expect(error?.reason == "noCredentials")
         #expect(error?.message.contains("did not answer in 5 tries") == true, "\(error?.message ?? "")")
         #expect(error?.hint?.contains("GOOGLE_APPLICATION_CREDENTIALS") == true)
-        #expect(pauses.delays == [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4)])
+        #expect(pauses.delays == [.milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(800)])
     }
 
     @Test func aFailingMetadataServerIsAskedAgain() async throws {
