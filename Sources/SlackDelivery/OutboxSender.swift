@@ -85,6 +85,7 @@ public actor OutboxSender {
         if case .reply = entry.action { return "reply\u{0}" + entry.channel }
         return entry.channel
     }
+
     /// Delivers until nothing is pending (used by one-shot commands like `sluice run`); entries
     /// waiting for a retry later than `deadline` are left for the server.
     public func drain(until deadline: Date) async throws {
