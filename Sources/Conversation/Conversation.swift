@@ -25,6 +25,11 @@ public struct Conversation: Sendable {
     public let commandName: String
     /// Logger.
     public let logger: Logger
+    /// The names commands may use: the manifest's pipelines, tables and checks (made once).
+    public let vocabulary: CommandVocabulary
+    /// `help` and `help COMMAND` for every command, rendered once: the commonest reply, answered
+    /// inside the acknowledgement, costs no rendering per request.
+    private let helpReplies: [String: SlackMessage]
 
     /// Creates the conversation.
     public init(
@@ -40,10 +45,11 @@ public struct Conversation: Sendable {
         self.clock = clock
         self.commandName = commandName
         self.logger = logger
+        vocabulary = CommandVocabulary(manifest: manifest)
+        var help = ["": Self.help(commandName: commandName, topic: nil)]
+        for syntax in CommandSyntax.all { help[syntax.word] = Self.help(commandName: commandName, topic: syntax.word) }
+        helpReplies = help
     }
-
-    /// The names commands may use: the manifest's pipelines, tables and checks.
-    public var vocabulary: CommandVocabulary { CommandVocabulary(manifest: manifest) }
     var auditor: Auditor { Auditor(state: state, clock: clock) }
     var alerts: AlertActions { AlertActions(manifest: manifest, state: state, clock: clock, auditor: auditor) }
 
@@ -64,6 +70,9 @@ public struct Conversation: Sendable {
         guard case let .help(topic) = command else { return nil }
         return CommandReply(help(topic: topic))
     }
+
+    /// Every topic `help` has a prepared reply for: "" (all commands) and each command word.
+    public var helpTopics: [String] { helpReplies.keys.sorted() }
 
     /// Executes a parsed slash command for a requester and returns the reply. `text` is what was
     /// typed, for the audit log.
@@ -221,6 +230,10 @@ public struct Conversation: Sendable {
 
     /// `help`: every command; `help COMMAND`: that command's syntax, examples and who may use it.
     func help(topic: String?) -> SlackMessage {
+        helpReplies[topic ?? ""] ?? Self.help(commandName: commandName, topic: topic)
+    }
+
+    private static func help(commandName: String, topic: String?) -> SlackMessage {
         let lines = HelpText.lines(commandName: commandName, topic: topic)
         if let topic, CommandSyntax.named(topic) != nil {
             let title = "\(commandName) \(topic)"

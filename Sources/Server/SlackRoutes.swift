@@ -61,6 +61,14 @@ let slackBodyLimit = 256 * 1024
 /// the work queue and answers through `response_url` or the Web API.
 public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: SlackSurface) {
     let slack = router.group("slack")
+    // The answers to `help` and `help COMMAND`, encoded once.
+    var help: [String: ByteBuffer] = [:]
+    for topic in surface.conversation.helpTopics {
+        if let reply = surface.conversation.immediateReply(to: .help(topic: topic.isEmpty ? nil : topic)) {
+            help[topic] = ByteBuffer(string: commandResponse(reply))
+        }
+    }
+    let helpResponses = help
     slack.post("commands") { request, _ -> Response in
         let body: String
         switch await verifiedBody(request, surface) {
@@ -75,6 +83,9 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
         switch surface.conversation.parse(command.text) {
         case let .failure(error): return json(commandResponse(surface.conversation.reply(to: error)))
         case let .success(slashCommand): parsed = slashCommand
+        }
+        if case let .help(topic) = parsed, let prepared = helpResponses[topic ?? ""] {
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: prepared))
         }
         if let reply = surface.conversation.immediateReply(to: parsed) {
             return json(commandResponse(reply))
