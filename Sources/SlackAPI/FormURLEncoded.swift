@@ -4,12 +4,31 @@ public enum FormURLEncoded {
     /// repeated name wins, a name without `=` has an empty value. Malformed escapes are kept as
     /// written and invalid UTF-8 becomes U+FFFD; decoding never fails.
     public static func decode(_ body: String) -> [String: String] {
+        var body = body
+        return body.withUTF8 { decode(bytes: $0) }
+    }
+
+    /// `decode` over the body's bytes, in one pass: a field without `+` or `%` becomes its `String`
+    /// straight from the bytes; one with escapes is decoded through one reused buffer.
+    public static func decode(bytes: UnsafeBufferPointer<UInt8>) -> [String: String] {
         var fields: [String: String] = [:]
-        for pair in body.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            let name = unescape(parts[0])
-            guard !name.isEmpty else { continue }
-            fields[name] = parts.count > 1 ? unescape(parts[1]) : ""
+        var scratch: [UInt8] = []
+        let count = bytes.count
+        var start = 0
+        while start < count {
+            var end = start
+            var equals = -1
+            while end < count, bytes[end] != UInt8(ascii: "&") {
+                if equals < 0, bytes[end] == UInt8(ascii: "=") { equals = end }
+                end += 1
+            }
+            if end > start {
+                let name = unescape(bytes, from: start, to: equals >= 0 ? equals : end, scratch: &scratch)
+                if !name.isEmpty {
+                    fields[name] = equals >= 0 ? unescape(bytes, from: equals + 1, to: end, scratch: &scratch) : ""
+                }
+            }
+            start = end + 1
         }
         return fields
     }
@@ -20,26 +39,30 @@ public enum FormURLEncoded {
         fields.map { escape($0.name) + "=" + escape($0.value) }.joined(separator: "&")
     }
 
-    private static func unescape(_ bytes: Substring.UTF8View.SubSequence) -> String {
-        let input = Array(bytes)
-        var output: [UInt8] = []
-        output.reserveCapacity(input.count)
+    /// The text of `bytes[from..<to]` with `+` as a space and `%XX` decoded; a `%` without two hex
+    /// digits is kept as written, invalid UTF-8 becomes U+FFFD.
+    private static func unescape(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, to: Int, scratch: inout [UInt8]) -> String {
+        let field = UnsafeBufferPointer(rebasing: bytes[from..<to])
+        guard field.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else {
+            return String(decoding: field, as: UTF8.self)
+        }
+        scratch.removeAll(keepingCapacity: true)
         var index = 0
-        while index < input.count {
-            let byte = input[index]
+        while index < field.count {
+            let byte = field[index]
             if byte == UInt8(ascii: "+") {
-                output.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), index + 2 < input.count,
-                let high = Hex.value(of: input[index + 1]), let low = Hex.value(of: input[index + 2])
+                scratch.append(UInt8(ascii: " "))
+            } else if byte == UInt8(ascii: "%"), index + 2 < field.count,
+                let high = Hex.value(of: field[index + 1]), let low = Hex.value(of: field[index + 2])
             {
-                output.append(high << 4 | low)
+                scratch.append(high << 4 | low)
                 index += 2
             } else {
-                output.append(byte)
+                scratch.append(byte)
             }
             index += 1
         }
-        return String(decoding: output, as: UTF8.self)
+        return String(decoding: scratch, as: UTF8.self)
     }
 
     private static func escape(_ text: String) -> String {

@@ -251,6 +251,7 @@ struct SlackPayloadTests {
                 body = (0..<Int(random.next() % 12)).map { _ in random.pick(fragments) }.joined()
             }
             let fields = FormURLEncoded.decode(body)
+            #expect(fields == Self.referenceDecode(body), "the one-pass decoder agrees with the plain one on \(body.prefix(80))")
             #expect(!fields.keys.contains(""))
             let reencoded = FormURLEncoded.encode(fields.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
             if FormURLEncoded.decode(reencoded) != fields { roundTripMismatches += 1 }
@@ -265,5 +266,45 @@ struct SlackPayloadTests {
         let long = String(repeating: "select 1; ", count: 20_000)
         let fields = FormURLEncoded.decode(FormURLEncoded.encode([("text", long), ("command", "/sluice"), ("user_id", "U1"), ("channel_id", "C1")]))
         #expect(SlashCommandPayload(form: fields)?.text == long)
+    }
+}
+
+extension SlackPayloadTests {
+    /// The form decoding rule written plainly (split on `&`, then on the first `=`, then unescape),
+    /// the oracle for `FormURLEncoded.decode`'s one-pass version.
+    static func referenceDecode(_ body: String) -> [String: String] {
+        func unescape(_ bytes: [UInt8]) -> String {
+            var output: [UInt8] = []
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                let hex: (UInt8) -> UInt8? = { c in
+                    switch c {
+                    case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+                    case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+                    case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+                    default: nil
+                    }
+                }
+                if byte == UInt8(ascii: "+") {
+                    output.append(UInt8(ascii: " "))
+                } else if byte == UInt8(ascii: "%"), index + 2 < bytes.count, let high = hex(bytes[index + 1]), let low = hex(bytes[index + 2]) {
+                    output.append(high << 4 | low)
+                    index += 2
+                } else {
+                    output.append(byte)
+                }
+                index += 1
+            }
+            return String(decoding: output, as: UTF8.self)
+        }
+        var fields: [String: String] = [:]
+        for pair in Array(body.utf8).split(separator: UInt8(ascii: "&")) {
+            let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
+            let name = unescape(Array(parts[0]))
+            guard !name.isEmpty else { continue }
+            fields[name] = parts.count > 1 ? unescape(Array(parts[1])) : ""
+        }
+        return fields
     }
 }

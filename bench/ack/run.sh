@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Acknowledgement benchmark: wrk posts signed `/sluice help` slash commands to a release build of
-# `sluice serve` (console mode, loopback only) for 15 s over 32 connections, and reports requests/s,
-# p50/p99 latency, non-2xx responses and Sluice's resident memory before and after the load.
-# Targets on a 2-core machine: p99 under 20 ms, zero non-2xx, RSS growth under 50 MB.
+# Acknowledgement benchmark: the same wrk load (signed `/sluice help` slash commands, 2 threads,
+# 32 connections, 15 s) against, one after the other on loopback: a release build of `sluice serve`
+# (console mode); a bare Hummingbird route answering a fixed body to the same request
+# (bench/ack/bare, the framework's ceiling here); and a Bolt for Python app answering the same
+# signed command in its fastest configuration (bench/ack/bolt_app.py: process_before_response,
+# gunicorn with 2 uvicorn workers, installed from PyPI into bench/ack/.venv). Prints each one's
+# requests/s, p50/p99, non-2xx (or replies that are not the ephemeral ack) and RSS, and the ratios.
+# Targets: Sluice at least 80% of the bare route's requests/s, p99 at most half of Bolt's (and
+# under 20 ms), zero non-2xx, RSS growth under 10 MB.
 #
 # Usage: bench/ack/run.sh               (from anywhere; exit code 1 when a target is missed)
 #        bench/ack/run.sh --self-test   (only check the wrk script's HMAC-SHA256 signing: Slack's
 #                                        published example, RFC test vectors, and openssl)
 #        SLUICE_BIN=path/to/sluice bench/ack/run.sh   (skip the release build, use that binary)
 #        DURATION=30s CONNECTIONS=64 bench/ack/run.sh (other load shapes; the targets stay the same)
-# Needs wrk, curl, ps (procps), openssl and luajit; installs missing ones with apt-get when run as root.
+# Needs wrk, curl, ps (procps), openssl, luajit and python3; installs missing ones with apt-get when run as root.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -21,7 +26,8 @@ THREADS=2
 SECRET="bench-ack-signing-secret-0123456789abcdef"
 PIPELINE="shop"
 TARGET_P99_MS=20
-TARGET_RSS_GROWTH_MB=50
+TARGET_RSS_GROWTH_MB=10
+TARGET_OF_BARE=0.80
 
 MODE="bench"
 case "${1:-}" in
@@ -168,45 +174,111 @@ if [ "$STATUS" != "200" ] || ! grep -q '"response_type":"ephemeral"' "$WORK/pref
 fi
 echo "  signed /sluice help: HTTP 200, ephemeral reply"
 
-rss_kib() { ps -o rss= -p "$SERVER_PID" | tr -d ' '; }
-RSS_BEFORE_KIB="$(rss_kib)"
+# Resident memory of a process and its children (gunicorn's workers), in KiB.
+rss_kib() {
+    local pids
+    pids="$1 $(pgrep -P "$1" | tr '\n' ' ')"
+    ps -o rss= -p "$(echo $pids | tr ' ' ',')" | awk '{ s += $1 } END { print s + 0 }'
+}
 
-echo "load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency against $BASE/slack/commands…"
+# measure NAME PID URL: the same wrk load against URL; sets RATE_NAME, P50_NAME, P99_NAME,
+# NON2XX_NAME, RSS_BEFORE_NAME, RSS_AFTER_NAME (MB).
+measure() {
+    local name="$1" pid="$2" url="$3" before after result
+    before="$(rss_kib "$pid")"
+    echo "load ($name): wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency against $url…"
+    SLACK_SIGNING_SECRET="$SECRET" timeout "$SECONDS_LIMIT" \
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$url" \
+        > "$WORK/wrk-$name.out" || fail_with_log "wrk failed or overran its time limit ($name)"
+    kill -0 "$pid" 2>/dev/null || fail_with_log "$name died during the load"
+    after="$(rss_kib "$pid")"
+    result="$(grep '^BENCH_RESULT ' "$WORK/wrk-$name.out" || true)"
+    [ -n "$result" ] || { cat "$WORK/wrk-$name.out" >&2; fail_with_log "wrk printed no BENCH_RESULT line ($name)"; }
+    field() { printf '%s\n' "$result" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+    printf -v "RATE_$name" '%s' "$(field requests_per_s)"
+    printf -v "P50_$name" '%s' "$(field p50_ms)"
+    printf -v "P99_$name" '%s' "$(field p99_ms)"
+    printf -v "NON2XX_$name" '%s' "$(( $(field non2xx) + $(field socket_errors) + $(field not_ephemeral) ))"
+    printf -v "RSS_BEFORE_$name" '%s' "$(awk -v k="$before" 'BEGIN { printf "%.1f", k / 1024 }')"
+    printf -v "RSS_AFTER_$name" '%s' "$(awk -v k="$after" 'BEGIN { printf "%.1f", k / 1024 }')"
+}
+
+# stop PID: SIGTERM, then SIGKILL after 5 s.
+stop() {
+    kill -TERM "$1" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+    kill -KILL "$1" 2>/dev/null || true
+}
+
+# wait_for URL PID NAME: until URL answers anything over HTTP (60 s at most).
+wait_for() {
+    for _ in $(seq 1 300); do
+        kill -0 "$2" 2>/dev/null || fail_with_log "$3 exited during start-up"
+        curl -sS --max-time 1 -o /dev/null -X POST "$1" 2>/dev/null && return 0
+        sleep 0.2
+    done
+    fail_with_log "$3 did not answer within 60 s"
+}
+
 SECONDS_LIMIT="$(awk -v d="$DURATION" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; if (d ~ /h$/) n *= 3600; print int(n) + 60 }')"
-SLACK_SIGNING_SECRET="$SECRET" timeout "$SECONDS_LIMIT" \
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$LUA" "$BASE/slack/commands" \
-    | tee "$WORK/wrk.out" || fail_with_log "wrk failed or overran its time limit"
-kill -0 "$SERVER_PID" 2>/dev/null || fail_with_log "sluice serve died during the load"
-RSS_AFTER_KIB="$(rss_kib)"
 
-RESULT="$(grep '^BENCH_RESULT ' "$WORK/wrk.out" || true)"
-[ -n "$RESULT" ] || fail_with_log "wrk printed no BENCH_RESULT line (see its output above)"
-field() { printf '%s\n' "$RESULT" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-RATE="$(field requests_per_s)"
-P50="$(field p50_ms)"
-P99="$(field p99_ms)"
-NON2XX="$(field non2xx)"
-SOCKET_ERRORS="$(field socket_errors)"
-RSS_BEFORE_MB="$(awk -v k="$RSS_BEFORE_KIB" 'BEGIN { printf "%.1f", k / 1024 }')"
-RSS_AFTER_MB="$(awk -v k="$RSS_AFTER_KIB" 'BEGIN { printf "%.1f", k / 1024 }')"
-RSS_GROWTH_MB="$(awk -v a="$RSS_AFTER_KIB" -v b="$RSS_BEFORE_KIB" 'BEGIN { printf "%.1f", (a - b) / 1024 }')"
+# 1. Sluice.
+measure sluice "$SERVER_PID" "$BASE/slack/commands"
+stop "$SERVER_PID"
+
+# 2. The framework's ceiling: a bare Hummingbird route (bench/ack/bare) answering a fixed body.
+echo "building the bare Hummingbird route (release)…"
+(cd "$HERE/bare" && swift build -c release >"$WORK/bare-build.log" 2>&1) || { cat "$WORK/bare-build.log" >&2; exit 1; }
+"$HERE/bare/.build/release/BareRoute" "$PORT" >"$WORK/bare.log" 2>&1 &
+SERVER_PID=$!
+wait_for "$BASE/slack/commands" "$SERVER_PID" "the bare route"
+measure bare "$SERVER_PID" "$BASE/slack/commands"
+stop "$SERVER_PID"
+
+# 3. Bolt for Python in its fastest configuration: AsyncApp with process_before_response, gunicorn
+# with 2 uvicorn workers (installed from PyPI into bench/ack/.venv).
+need python3:python3 pip3:python3-pip
+VENV="$HERE/.venv"
+if [ ! -x "$VENV/bin/gunicorn" ]; then
+    echo "installing Bolt for Python, gunicorn and uvicorn into $VENV…"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet slack_bolt aiohttp starlette gunicorn "uvicorn[standard]"
+fi
+(cd "$HERE" && SLACK_SIGNING_SECRET="$SECRET" exec "$VENV/bin/gunicorn" -w 2 -k uvicorn.workers.UvicornWorker \
+    -b "127.0.0.1:$PORT" --log-level warning bolt_app:api) >"$WORK/bolt.log" 2>&1 &
+SERVER_PID=$!
+wait_for "$BASE/slack/commands" "$SERVER_PID" "the Bolt app"
+measure bolt "$SERVER_PID" "$BASE/slack/commands"
+stop "$SERVER_PID"
+SERVER_PID=""
 
 verdict() { if awk "BEGIN { exit !($1) }"; then echo PASS; else echo FAIL; fi; }
-P99_VERDICT="$(verdict "$P99 < $TARGET_P99_MS")"
-NON2XX_VERDICT="$(verdict "$NON2XX == 0 && $SOCKET_ERRORS == 0")"
-RSS_VERDICT="$(verdict "$RSS_GROWTH_MB < $TARGET_RSS_GROWTH_MB")"
+OF_BARE="$(awk -v a="$RATE_sluice" -v b="$RATE_bare" 'BEGIN { printf "%.2f", a / b }')"
+OF_BOLT="$(awk -v a="$RATE_sluice" -v b="$RATE_bolt" 'BEGIN { printf "%.2f", a / b }')"
+P99_OF_BOLT="$(awk -v a="$P99_sluice" -v b="$P99_bolt" 'BEGIN { printf "%.2f", a / b }')"
+RSS_GROWTH="$(awk -v a="$RSS_AFTER_sluice" -v b="$RSS_BEFORE_sluice" 'BEGIN { printf "%.1f", a - b }')"
+RATE_VERDICT="$(verdict "$OF_BARE >= $TARGET_OF_BARE")"
+P99_VERDICT="$(verdict "$P99_OF_BOLT <= 0.5 && $P99_sluice < $TARGET_P99_MS")"
+NON2XX_VERDICT="$(verdict "$NON2XX_sluice == 0")"
+RSS_VERDICT="$(verdict "$RSS_GROWTH < $TARGET_RSS_GROWTH_MB")"
 
 echo
 echo "== bench/ack: signed /sluice help, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores =="
-printf '  %-15s %10s\n' "requests/s" "$(printf '%.0f' "$RATE")"
-printf '  %-15s %10.2f\n' "p50 ms" "$P50"
-printf '  %-15s %10.2f   %-34s %s\n' "p99 ms" "$P99" "target < $TARGET_P99_MS ms" "$P99_VERDICT"
-printf '  %-15s %10s   %-34s %s\n' "non-2xx" "$NON2XX" "target 0 (socket errors: $SOCKET_ERRORS)" "$NON2XX_VERDICT"
-printf '  %-15s %10s\n' "RSS before MB" "$RSS_BEFORE_MB"
-printf '  %-15s %10s\n' "RSS after MB" "$RSS_AFTER_MB"
-printf '  %-15s %10s   %-34s %s\n' "RSS growth MB" "$RSS_GROWTH_MB" "target < $TARGET_RSS_GROWTH_MB MB" "$RSS_VERDICT"
+printf '  %-22s %12s %12s %12s\n' "" "Sluice" "bare route" "Bolt"
+printf '  %-22s %12.0f %12.0f %12.0f\n' "requests/s" "$RATE_sluice" "$RATE_bare" "$RATE_bolt"
+printf '  %-22s %12.2f %12.2f %12.2f\n' "p50 ms" "$P50_sluice" "$P50_bare" "$P50_bolt"
+printf '  %-22s %12.2f %12.2f %12.2f\n' "p99 ms" "$P99_sluice" "$P99_bare" "$P99_bolt"
+printf '  %-22s %12s %12s %12s\n' "non-2xx or not acked" "$NON2XX_sluice" "$NON2XX_bare" "$NON2XX_bolt"
+printf '  %-22s %12s %12s %12s\n' "RSS before → after MB" "$RSS_BEFORE_sluice→$RSS_AFTER_sluice" "$RSS_BEFORE_bare→$RSS_AFTER_bare" "$RSS_BEFORE_bolt→$RSS_AFTER_bolt"
+echo
+printf '  %-40s %6s   %-22s %s\n' "Sluice / bare route requests/s" "$OF_BARE" "target ≥ $TARGET_OF_BARE" "$RATE_VERDICT"
+printf '  %-40s %6s\n' "Sluice / Bolt requests/s" "$OF_BOLT"
+printf '  %-40s %6s   %-22s %s\n' "Sluice p99 / Bolt p99" "$P99_OF_BOLT" "target ≤ 0.5, < $TARGET_P99_MS ms" "$P99_VERDICT"
+printf '  %-40s %6s   %-22s %s\n' "Sluice non-2xx" "$NON2XX_sluice" "target 0" "$NON2XX_VERDICT"
+printf '  %-40s %6s   %-22s %s\n' "Sluice RSS growth MB" "$RSS_GROWTH" "target < $TARGET_RSS_GROWTH_MB" "$RSS_VERDICT"
+echo "BENCH_RATIOS sluice_rps=$RATE_sluice bare_rps=$RATE_bare bolt_rps=$RATE_bolt of_bare=$OF_BARE of_bolt=$OF_BOLT p99_of_bolt=$P99_OF_BOLT"
 
-if [ "$P99_VERDICT$NON2XX_VERDICT$RSS_VERDICT" != "PASSPASSPASS" ]; then
+if [ "$RATE_VERDICT$P99_VERDICT$NON2XX_VERDICT$RSS_VERDICT" != "PASSPASSPASSPASS" ]; then
     echo "result: FAIL" >&2
     exit 1
 fi

@@ -200,7 +200,7 @@ function response(status, headers, responseBody)
         if firstFailure == "" then
             firstFailure = "HTTP " .. status .. ": " .. string.sub(responseBody or "", 1, 200)
         end
-    elseif not string.find(responseBody or "", '"response_type":"ephemeral"', 1, true) then
+    elseif not string.find(responseBody or "", '"response_type":%s*"ephemeral"') then
         notEphemeral = notEphemeral + 1
     end
 end
