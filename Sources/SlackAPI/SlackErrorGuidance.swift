@@ -72,12 +72,12 @@ enum SlackErrorGuidance {
         if status >= 500 {
             return SlackDeliveryError(
                 code: "http_\(status)", message: "Slack answered HTTP \(status) to \(method): trying again",
-                retryable: true, retryAfter: retryAfter)
+                retryable: true, retryAfter: retryAfter, httpStatus: status)
         }
         return SlackDeliveryError(
             code: "http_\(status)",
             message: "Slack answered HTTP \(status) to \(method): check SLACK_API_URL (it should end in /api/)",
-            retryable: false)
+            retryable: false, httpStatus: status)
     }
 
     /// The error for a failure to talk to Slack at all (connection refused, DNS, TLS, timeout).
@@ -85,12 +85,13 @@ enum SlackErrorGuidance {
         let what = Secrets.redact(String(describing: error))
         if timedOut {
             return SlackDeliveryError(
-                code: "timeout", message: "\(host) did not answer \(method) in time (\(what)): trying again", retryable: true)
+                code: "timeout", message: "\(host) did not answer \(method) in time (\(what)): trying again", retryable: true,
+                transportFailed: true)
         }
         return SlackDeliveryError(
             code: "unreachable",
             message: "could not reach \(host) for \(method) (\(what)): check the network and SLACK_API_URL; trying again",
-            retryable: true)
+            retryable: true, transportFailed: true)
     }
 
     /// The error for a `200` whose body is not Slack's JSON.

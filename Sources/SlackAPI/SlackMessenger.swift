@@ -48,13 +48,22 @@ public struct SlackDeliveryError: Error, Sendable, Equatable, CustomStringConver
     public var retryable: Bool
     /// Slack's `Retry-After`, when it gave one.
     public var retryAfter: TimeInterval?
+    /// The HTTP status, when the failure is one (not Slack's `ok:false` answer, not a transport failure).
+    public var httpStatus: Int?
+    /// True when Slack was not reached, or its answer did not arrive (connection refused or cut, timeout).
+    public var transportFailed: Bool
 
     /// Creates a delivery error.
-    public init(code: String, message: String, retryable: Bool, retryAfter: TimeInterval? = nil) {
+    public init(
+        code: String, message: String, retryable: Bool, retryAfter: TimeInterval? = nil, httpStatus: Int? = nil,
+        transportFailed: Bool = false
+    ) {
         self.code = code
         self.message = message
         self.retryable = retryable
         self.retryAfter = retryAfter
+        self.httpStatus = httpStatus
+        self.transportFailed = transportFailed
     }
 
     /// `code: message`.
@@ -64,7 +73,7 @@ public struct SlackDeliveryError: Error, Sendable, Equatable, CustomStringConver
     /// timed out after the request may have been sent, or Slack failed (5xx) while handling it. Any
     /// other error is Slack's answer that it did nothing.
     public var mayHaveTakenEffect: Bool {
-        code == "timeout" || code == "unreachable" || code.hasPrefix("http_5")
+        transportFailed || (httpStatus ?? 0) >= 500
     }
 
     /// True when Slack says the bot token itself is not valid (revoked, expired, deactivated, absent).
@@ -73,7 +82,7 @@ public struct SlackDeliveryError: Error, Sendable, Equatable, CustomStringConver
     /// What the outbox does with the message that met this error.
     public var verdict: DeliveryVerdict {
         if retryable { return .retry(after: retryAfter) }
-        if rejectsToken || code == "missing_scope" || code == "invalid_response" || code.hasPrefix("http_") {
+        if rejectsToken || code == "missing_scope" || code == "invalid_response" || httpStatus != nil {
             return .waitForOperator
         }
         return .refused
