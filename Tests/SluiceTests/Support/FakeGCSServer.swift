@@ -14,7 +14,7 @@ import Testing
 final class FakeGCSServer: Sendable {
     /// `http://127.0.0.1:PORT`: what `STORAGE_EMULATOR_HOST` is set to.
     let baseURL: String
-    private let process: Process
+    private let process: ChildProcess
 
     /// The server of the running suite.
     @TaskLocal static var current: FakeGCSServer?
@@ -24,7 +24,7 @@ final class FakeGCSServer: Sendable {
         try #require(current, "the suite must carry the .fakeGCSServer trait")
     }
 
-    private init(baseURL: String, process: Process) {
+    private init(baseURL: String, process: ChildProcess) {
         self.baseURL = baseURL
         self.process = process
     }
@@ -47,8 +47,14 @@ final class FakeGCSServer: Sendable {
     /// Starts a server, runs `body` with it, and stops it.
     static func run<T>(_ body: (FakeGCSServer) async throws -> T) async throws -> T {
         let server = try await start()
-        defer { server.stop() }
-        return try await body(server)
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
     }
 
     private static func start() async throws -> FakeGCSServer {
@@ -56,18 +62,15 @@ final class FakeGCSServer: Sendable {
         var lastError: (any Error)?
         for _ in 0..<3 {  // a port taken between choosing and binding it: choose another
             let port = try freePort()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["-scheme", "http", "-host", "127.0.0.1", "-port", String(port), "-backend", "memory", "-log-level", "error"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try ChildProcess.spawn([
+                binary, "-scheme", "http", "-host", "127.0.0.1", "-port", String(port), "-backend", "memory", "-log-level", "error",
+            ])
             let server = FakeGCSServer(baseURL: "http://127.0.0.1:\(port)", process: process)
             do {
                 try await server.waitUntilAnswering()
                 return server
             } catch {
-                server.stop()
+                await server.stop()
                 lastError = error
             }
         }
@@ -78,18 +81,16 @@ final class FakeGCSServer: Sendable {
     private func waitUntilAnswering() async throws {
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
-            guard process.isRunning else { throw FakeGCSError("fake-gcs-server exited at start (status \(process.terminationStatus))") }
+            guard process.isRunning else { throw FakeGCSError("fake-gcs-server exited at start (status \(process.exitStatus ?? -1))") }
             if let (status, _) = try? await send(.GET, "/storage/v1/b"), status == 200 { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw FakeGCSError("fake-gcs-server did not answer at \(baseURL) within 20 s")
     }
 
-    private func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+    private func stop() async {
+        process.signal(SIGTERM)
+        await process.waitForExit()
     }
 
     private static func freePort() throws -> Int {

@@ -23,9 +23,9 @@ final class PostgresServer: Sendable {
     let port: Int
     let root: String
     private let bin: String
-    private let process: Mutex<Process?>
+    private let process: Mutex<ChildProcess?>
 
-    private init(port: Int, root: String, bin: String, process: Process) {
+    private init(port: Int, root: String, bin: String, process: ChildProcess) {
         self.port = port
         self.root = root
         self.bin = bin
@@ -90,19 +90,13 @@ final class PostgresServer: Sendable {
                 "-E", "UTF8", "--no-locale", "--no-sync",
             ]), log: root + "/initdb.log")
         let port = try freePort()
-        let server = Process()
         let arguments = command(asRoot, [
             bin + "/postgres", "-D", root + "/data", "-p", String(port), "-k", root,
             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
             "-c", "ssl=on", "-c", "ssl_cert_file=" + root + "/server.crt", "-c", "ssl_key_file=" + root + "/server.key",
             "-c", "max_connections=60", "-c", "shared_buffers=32MB", "-c", "log_min_messages=warning",
         ])
-        server.executableURL = URL(fileURLWithPath: arguments[0])
-        server.arguments = Array(arguments.dropFirst())
-        let log = try logHandle(root + "/server.log")
-        server.standardOutput = log
-        server.standardError = log
-        try server.run()
+        let server = try ChildProcess.spawn(arguments, output: root + "/server.log")
         let started = PostgresServer(port: port, root: root, bin: bin, process: server)
         do {
             try await started.waitUntilReady()
@@ -115,7 +109,7 @@ final class PostgresServer: Sendable {
 
     /// Stops the server (fast shutdown) and removes its folder.
     func stop() async {
-        let running = process.withLock { current -> Process? in
+        let running = process.withLock { current -> ChildProcess? in
             defer { current = nil }
             return current
         }
@@ -124,7 +118,8 @@ final class PostgresServer: Sendable {
             try? await Self.run(
                 Self.command(getuid() == 0, [bin + "/pg_ctl", "stop", "-D", root + "/data", "-m", "fast", "-w", "-t", "30"]),
                 log: nil)
-            if running.isRunning { running.terminate() }
+            running.signal(SIGTERM)
+            await running.waitForExit()
         }
         try? FileManager.default.removeItem(atPath: root)
     }
@@ -158,33 +153,13 @@ final class PostgresServer: Sendable {
         asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + arguments : arguments
     }
 
-    private static func logHandle(_ path: String) throws -> FileHandle {
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-    }
-
     /// Runs a command to its end without blocking a thread; throws with its output when it fails.
     private static func run(_ arguments: [String], log: String?, environment: [String: String] = [:]) async throws {
-        let process = Process()
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
         let path = log ?? FileManager.default.temporaryDirectory.appendingPathComponent("sluice-pg-\(UUID().uuidString).log").path
-        let handle = try logHandle(path)
-        process.standardOutput = handle
-        process.standardError = handle
-        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
-        try? handle.close()
+        let process = try ChildProcess.spawn(
+            arguments, environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 },
+            output: path)
+        let status = await process.waitForExit()
         let output = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         if log == nil { try? FileManager.default.removeItem(atPath: path) }
         guard status == 0 else {

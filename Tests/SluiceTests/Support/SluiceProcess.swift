@@ -1,7 +1,6 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import Synchronization
 import Testing
 
 /// `sluice serve` as its own process (the executable `swift build` and `swift test` build beside the
@@ -21,59 +20,40 @@ final class SluiceProcess: Sendable {
     }
 
     let port: Int
-    let pid: Int32
-    private let exits: AsyncStream<Int32>
-    private let exited = Mutex<Int32?>(nil)
+    private let process: ChildProcess
 
-    private init(port: Int, pid: Int32, exits: AsyncStream<Int32>) {
+    private init(port: Int, process: ChildProcess) {
         self.port = port
-        self.pid = pid
-        self.exits = exits
+        self.process = process
     }
 
     /// Starts `sluice serve` in `directory` with `environment` (plus `SLUICE_HOST`/`SLUICE_PORT`) and
     /// returns once `/healthz` answers; its output is appended to `log`.
     static func start(environment: [String: String], directory: String, log: String) async throws -> SluiceProcess {
         let port = try PostgresServer.freePort()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try executable())
-        process.arguments = ["serve"]
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.environment = environment.merging(["SLUICE_HOST": "127.0.0.1", "SLUICE_PORT": String(port)]) { $1 }
-        if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        let (exits, exit) = AsyncStream.makeStream(of: Int32.self)
-        process.terminationHandler = { finished in
-            exit.yield(finished.terminationStatus)
-            exit.finish()
-        }
-        try process.run()
-        let started = SluiceProcess(port: port, pid: process.processIdentifier, exits: exits)
+        let process = try ChildProcess.spawn(
+            [try executable(), "serve"],
+            environment: environment.merging(["SLUICE_HOST": "127.0.0.1", "SLUICE_PORT": String(port)]) { $1 },
+            directory: directory, output: log)
+        let started = SluiceProcess(port: port, process: process)
         try await started.waitUntilHealthy(log: log)
         return started
     }
 
     /// `kill -9`.
     func kill() {
-        _ = Foundation.kill(pid, SIGKILL)
+        process.signal(SIGKILL)
     }
 
     /// Returns once the process has exited, with its status.
     @discardableResult
     func waitForExit() async -> Int32 {
-        if let status = exited.withLock({ $0 }) { return status }
-        var iterator = exits.makeAsyncIterator()
-        let status = await iterator.next() ?? -1
-        exited.withLock { $0 = status }
-        return status
+        await process.waitForExit()
     }
 
     /// SIGTERM, then waits for the exit.
     func stop() async {
-        _ = Foundation.kill(pid, SIGTERM)
+        process.signal(SIGTERM)
         await waitForExit()
     }
 
