@@ -29,12 +29,20 @@ public struct PipelineRunner: Sendable {
         self.logger = logger
     }
 
+    /// One run request per pipeline at a time between "already running?" and the run's creation.
+    private let startGate = RunStartGate()
+
     /// Creates a queued run for the request. Throws `RunError` for an unknown pipeline or run, for a
     /// full refresh of some backfill days, and for a rerun (without `rerunAll`) that would run no
     /// step; `CostRefusal` when its estimate breaks
     /// the manifest's cost limits (unless confirmed), and `StateStoreError.activeRun` when the
     /// pipeline is already running.
     public func enqueue(_ request: RunRequest) async throws -> RunRecord {
+        try await startGate.inTurn(for: request.pipeline) { try await checkAndCreate(request) }
+    }
+
+    /// `enqueue`, in its pipeline's turn.
+    private func checkAndCreate(_ request: RunRequest) async throws -> RunRecord {
         if request.fullRefresh, request.backfillDays != nil {
             throw RunError("a full refresh rebuilds every table of \(request.pipeline), so it cannot also be a backfill of some days")
         }
