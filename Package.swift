@@ -100,6 +100,7 @@ let package = Package(
             dependencies: [
                 "SluiceCore", "StateStore", "SlackAPI", "Conversation", "SlackDelivery",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -1,5 +1,6 @@
 import Conversation
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import Metrics
@@ -69,14 +70,28 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
         }
     }
     let helpResponses = help
+    // The exact texts that ask for those answers (`help`, `help run`, and none at all), each kept only
+    // when the parser itself reads it as that request: such a text needs no parsing per request.
+    var helpTexts: [String: ByteBuffer] = [:]
+    for (topic, response) in help {
+        for text in topic.isEmpty ? ["", "help"] : ["help \(topic)"] {
+            guard case let .success(.help(parsed)) = surface.conversation.parse(text), parsed ?? "" == topic else { continue }
+            helpTexts[text] = response
+        }
+    }
+    let preparedTexts = helpTexts
     slack.post("commands") { request, _ -> Response in
-        let body: String
+        let body: ByteBuffer
         switch await verifiedBody(request, surface) {
         case let .rejected(response): return response
-        case let .verified(text): body = text
+        case let .verified(bytes): body = bytes
         }
-        guard let command = SlashCommandPayload(form: FormURLEncoded.decode(body)) else {
+        let payload = body.withUnsafeReadableBytes { SlashCommandPayload(formBody: $0.assumingMemoryBound(to: UInt8.self)) }
+        guard let command = payload else {
             return plain(.badRequest, "not a slash command payload")
+        }
+        if let prepared = preparedTexts[command.text] {
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: prepared))
         }
         // Parsed once here; the typed command travels on (the typed text only to the audit log).
         let parsed: SlashCommand
@@ -98,12 +113,12 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
         return accepted ? Response(status: .ok) : json(commandResponse(restarting))
     }
     slack.post("events") { request, _ -> Response in
-        let body: String
+        let body: ByteBuffer
         switch await verifiedBody(request, surface) {
         case let .rejected(response): return response
-        case let .verified(text): body = text
+        case let .verified(bytes): body = bytes
         }
-        guard let envelope = try? JSONDecoder().decode(SlackEventEnvelope.self, from: Data(body.utf8)) else {
+        guard let envelope = try? JSONDecoder().decode(SlackEventEnvelope.self, from: Data(body.readableBytesView)) else {
             return plain(.badRequest, "not an Events API payload")
         }
         if envelope.type == "url_verification" {
@@ -134,7 +149,7 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
         let body: String
         switch await verifiedBody(request, surface) {
         case let .rejected(response): return response
-        case let .verified(text): body = text
+        case let .verified(bytes): body = String(buffer: bytes)
         }
         guard let payload = BlockActionsPayload.decode(formBody: body) else {
             return plain(.badRequest, "not an interaction payload")
@@ -188,7 +203,7 @@ private func handleEvent(_ event: SlackEvent, botUserID: String?, _ surface: Sla
 }
 
 private enum VerifiedBody {
-    case verified(String)
+    case verified(ByteBuffer)
     case rejected(Response)
 }
 
@@ -203,17 +218,18 @@ private func verifiedBody(_ request: Request, _ surface: SlackSurface) async -> 
         Counter(label: "sluice_slack_rejected_total", dimensions: [("reason", "bodyTooLarge")]).increment()
         return .rejected(plain(.unauthorized, "request refused"))
     }
-    let bytes = Array(buffer.readableBytesView)
     if let failure = verifier.verify(
-        timestamp: request.headers[.init("X-Slack-Request-Timestamp")!],
-        signature: request.headers[.init("X-Slack-Signature")!],
-        body: bytes, now: surface.clock.now)
+        timestamp: request.headers[slackTimestamp], signature: request.headers[slackSignature],
+        body: buffer.readableBytesView, now: surface.clock.now)
     {
         Counter(label: "sluice_slack_rejected_total", dimensions: [("reason", failure.rawValue)]).increment()
         return .rejected(plain(.unauthorized, "request refused"))
     }
-    return .verified(String(decoding: bytes, as: UTF8.self))
+    return .verified(buffer)
 }
+
+private let slackTimestamp = HTTPField.Name("X-Slack-Request-Timestamp")!
+private let slackSignature = HTTPField.Name("X-Slack-Signature")!
 
 /// The immediate JSON answer to a slash command.
 private func commandResponse(_ reply: CommandReply) -> String {

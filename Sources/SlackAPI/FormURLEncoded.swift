@@ -12,6 +12,14 @@ public enum FormURLEncoded {
     /// straight from the bytes; one with escapes is decoded through one reused buffer.
     public static func decode(bytes: UnsafeBufferPointer<UInt8>) -> [String: String] {
         var fields: [String: String] = [:]
+        forEachField(in: bytes) { name, value in fields[name] = value() }
+        return fields
+    }
+
+    /// Calls `visit` with each field of a form body in order: its unescaped name (never empty) and
+    /// a function that unescapes its value (`""` when the field has no `=`), so a reader that wants
+    /// a few fields pays only for theirs. A repeated name is visited again; `decode` keeps the last.
+    public static func forEachField(in bytes: UnsafeBufferPointer<UInt8>, _ visit: (_ name: String, _ value: () -> String) -> Void) {
         var scratch: [UInt8] = []
         let count = bytes.count
         var start = 0
@@ -25,16 +33,13 @@ public enum FormURLEncoded {
             if end > start {
                 let name = unescape(bytes, from: start, to: equals >= 0 ? equals : end, scratch: &scratch)
                 if !name.isEmpty {
-                    fields[name] = equals >= 0 ? unescape(bytes, from: equals + 1, to: end, scratch: &scratch) : ""
+                    visit(name) { equals >= 0 ? unescape(bytes, from: equals + 1, to: end, scratch: &scratch) : "" }
                 }
             }
             start = end + 1
         }
-        return fields
     }
 
-    /// Encodes fields in order, escaping everything but unreserved characters (`A-Z a-z 0-9 - . _ ~`);
-    /// spaces become `+`, as browsers and Slack send them.
     public static func encode(_ fields: [(name: String, value: String)]) -> String {
         fields.map { escape($0.name) + "=" + escape($0.value) }.joined(separator: "&")
     }

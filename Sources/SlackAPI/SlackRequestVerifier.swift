@@ -36,7 +36,7 @@ public enum SlackVerificationFailure: String, Error, Sendable, CustomStringConve
 /// with the app's signing secret, compared in constant time, with the timestamp within a window of now
 /// (past and future) and the body size capped.
 public struct SlackRequestVerifier: Sendable {
-    private let secret: [UInt8]
+    private let keyed: KeyedHMAC
     /// Largest body accepted, in bytes.
     public let maxBodyBytes: Int
     /// How far the request's timestamp may be from now, in seconds, either way.
@@ -47,7 +47,7 @@ public struct SlackRequestVerifier: Sendable {
 
     /// Creates a verifier for the app's signing secret (`SLACK_SIGNING_SECRET`).
     public init(signingSecret: String, maxBodyBytes: Int = 256 * 1024, tolerance: TimeInterval = 300) {
-        self.secret = Array(signingSecret.utf8)
+        self.keyed = KeyedHMAC(key: SymmetricKey(data: Array(signingSecret.utf8)))
         self.maxBodyBytes = maxBodyBytes
         self.tolerance = tolerance
     }
@@ -61,23 +61,20 @@ public struct SlackRequestVerifier: Sendable {
         guard let seconds = Self.seconds(timestamp) else { return .malformedTimestamp }
         guard abs(now.timeIntervalSince1970 - seconds) <= tolerance else { return .staleTimestamp }
         guard let mac = Self.macBytes(signature) else { return .malformedSignature }
-        let valid = HMAC<SHA256>.isValidAuthenticationCode(
-            mac, authenticating: Self.signedBytes(timestamp: timestamp, body: body), using: SymmetricKey(data: secret))
-        return valid ? nil : .badSignature
+        return Self.constantTimeEqual(keyed.code(timestamp: timestamp, body: body), mac) ? nil : .badSignature
+    }
+
+    /// Whether two byte strings are equal, in a time that depends on their lengths only.
+    private static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for index in a.indices { difference |= a[index] ^ b[index] }
+        return difference == 0
     }
 
     /// The `X-Slack-Signature` Slack would send for this timestamp and body (`v0=<hex>`).
     public func sign(timestamp: String, body: some Collection<UInt8>) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(
-            for: Self.signedBytes(timestamp: timestamp, body: body), using: SymmetricKey(data: secret))
-        return Self.version + "=" + Hex.encode(mac)
-    }
-
-    private static func signedBytes(timestamp: String, body: some Collection<UInt8>) -> [UInt8] {
-        var bytes = Array("\(version):\(timestamp):".utf8)
-        bytes.reserveCapacity(bytes.count + body.count)
-        bytes.append(contentsOf: body)
-        return bytes
+        Self.version + "=" + Hex.encode(keyed.code(timestamp: timestamp, body: body))
     }
 
     /// Whole seconds since 1970, digits only (no sign, no fraction, at most 12 digits).
@@ -103,5 +100,53 @@ public struct SlackRequestVerifier: Sendable {
             index += 2
         }
         return bytes
+    }
+}
+
+/// HMAC-SHA256 (RFC 2104) with the signing secret already absorbed: the inner and outer digests
+/// start from states that have hashed the key's padded blocks once, at start, and each request copies
+/// them and hashes its own bytes through `SHA256.update(bufferPointer:)` (HMAC's generic
+/// `DataProtocol` path cost more than the hashing itself). Checked against swift-crypto's `HMAC`.
+///
+/// `@unchecked Sendable`: both states are `let`s that are never mutated, only copied; a copy that is
+/// then updated gets its own digest context first (swift-crypto's digests are copy-on-write: they
+/// copy their context unless `isKnownUniquelyReferenced`, false while the template holds it too),
+/// so no two threads ever write the same state.
+private final class KeyedHMAC: @unchecked Sendable {
+    private let inner: SHA256
+    private let outer: SHA256
+    private static let version: [UInt8] = Array("v0:".utf8)
+
+    init(key: SymmetricKey) {
+        var block = [UInt8](repeating: 0, count: SHA256.blockByteCount)
+        key.withUnsafeBytes { key in
+            if key.count > block.count {
+                let digest = SHA256.hash(data: key)
+                for (index, byte) in digest.enumerated() { block[index] = byte }
+            } else {
+                for (index, byte) in key.enumerated() { block[index] = byte }
+            }
+        }
+        var inner = SHA256()
+        inner.update(data: block.map { $0 ^ 0x36 })
+        var outer = SHA256()
+        outer.update(data: block.map { $0 ^ 0x5c })
+        self.inner = inner
+        self.outer = outer
+    }
+
+    /// The MAC of `v0:{timestamp}:{body}`, as 32 bytes.
+    func code(timestamp: String, body: some Collection<UInt8>) -> [UInt8] {
+        var hash = inner
+        var prefix = Self.version
+        prefix.append(contentsOf: timestamp.utf8)
+        prefix.append(UInt8(ascii: ":"))
+        prefix.withUnsafeBytes { hash.update(bufferPointer: $0) }
+        if body.withContiguousStorageIfAvailable({ hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
+            Array(body).withUnsafeBytes { hash.update(bufferPointer: $0) }
+        }
+        var mac = outer
+        hash.finalize().withUnsafeBytes { mac.update(bufferPointer: $0) }
+        return Array(mac.finalize())
     }
 }

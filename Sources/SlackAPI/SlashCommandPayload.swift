@@ -37,14 +37,47 @@ public struct SlashCommandPayload: Sendable, Equatable {
 
     /// Reads the decoded form fields; nil when `command`, `user_id` or `channel_id` is missing or empty.
     public init?(form: [String: String]) {
-        guard let command = form["command"], !command.isEmpty,
-            let userID = form["user_id"], !userID.isEmpty,
-            let channelID = form["channel_id"], !channelID.isEmpty
-        else { return nil }
-        self.init(
-            command: command, text: form["text"] ?? "", userID: userID, userName: form["user_name"] ?? "",
-            channelID: channelID, channelName: form["channel_name"] ?? "", teamID: form["team_id"] ?? "",
-            responseURL: form["response_url"].flatMap { $0.isEmpty ? nil : $0 },
-            triggerID: form["trigger_id"].flatMap { $0.isEmpty ? nil : $0 })
+        var fields = Fields()
+        for (name, value) in form { fields.take(name) { value } }
+        guard let payload = fields.payload else { return nil }
+        self = payload
+    }
+
+    /// Reads a form body as Slack sends it, unescaping only the fields a payload keeps; nil as `init(form:)`.
+    public init?(formBody bytes: UnsafeBufferPointer<UInt8>) {
+        var fields = Fields()
+        FormURLEncoded.forEachField(in: bytes) { name, value in fields.take(name, value) }
+        guard let payload = fields.payload else { return nil }
+        self = payload
+    }
+
+    /// The fields a payload is made of, as they are read.
+    private struct Fields {
+        var command = "", text = "", userID = "", userName = "", channelID = "", channelName = "", teamID = ""
+        var responseURL = "", triggerID = ""
+
+        mutating func take(_ name: String, _ value: () -> String) {
+            switch name {
+            case "command": command = value()
+            case "text": text = value()
+            case "user_id": userID = value()
+            case "user_name": userName = value()
+            case "channel_id": channelID = value()
+            case "channel_name": channelName = value()
+            case "team_id": teamID = value()
+            case "response_url": responseURL = value()
+            case "trigger_id": triggerID = value()
+            default: break
+            }
+        }
+
+        /// The payload; nil when the command, user or channel is missing or empty.
+        var payload: SlashCommandPayload? {
+            guard !command.isEmpty, !userID.isEmpty, !channelID.isEmpty else { return nil }
+            return SlashCommandPayload(
+                command: command, text: text, userID: userID, userName: userName, channelID: channelID,
+                channelName: channelName, teamID: teamID, responseURL: responseURL.isEmpty ? nil : responseURL,
+                triggerID: triggerID.isEmpty ? nil : triggerID)
+        }
     }
 }

@@ -13,8 +13,16 @@ public struct RedactingLogHandler: LogHandler {
     public static let values = Mutex(ManifestSecrets())
 
     /// Wraps `handler`.
+    /// The logger's own metadata, kept here rather than in the wrapped handler: merged into each
+    /// event as it is logged, so it is redacted like the event's, and setting it (Hummingbird sets a
+    /// request id on every request) costs a dictionary write, not the wrapped handler re-rendering
+    /// all of its metadata.
+    private var ownMetadata: Logger.Metadata
+
     public init(_ handler: any LogHandler) {
         wrapped = handler
+        ownMetadata = handler.metadata
+        wrapped.metadata = [:]
     }
 
     public var logLevel: Logger.Level {
@@ -23,20 +31,22 @@ public struct RedactingLogHandler: LogHandler {
     }
 
     public var metadata: Logger.Metadata {
-        get { wrapped.metadata }
-        set { wrapped.metadata = newValue }
+        get { ownMetadata }
+        set { ownMetadata = newValue }
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { wrapped[metadataKey: key] }
-        set { wrapped[metadataKey: key] = newValue }
+        get { ownMetadata[key] }
+        set { ownMetadata[key] = newValue }
     }
 
     public func log(event: LogEvent) {
         let secrets = Self.values.withLock { $0 }
         var event = event
         event.message = "\(Secrets.redact(event.message.description, values: secrets))"
-        event.metadata = event.metadata.map { metadata in metadata.mapValues { Self.redact($0, secrets) } }
+        // The event's own metadata wins over the logger's, as swift-log merges them.
+        let merged = ownMetadata.merging(event.metadata ?? [:]) { $1 }
+        event.metadata = merged.isEmpty ? nil : merged.mapValues { Self.redact($0, secrets) }
         wrapped.log(event: event)
     }
 

@@ -65,44 +65,46 @@ struct CommandBurstProcessTests {
             let log = workspace.path("serve.log")
             let server = try await SluiceProcess.start(environment: environment, directory: workspace.root, log: log)
             let state = try SQLiteStateStore(path: workspace.path("state.sqlite"))
-            try await Self.waitForRun(state, after: 0)
-
-            let quiet = await Self.waitForQuietMachine(upTo: .seconds(150))
-            // Each kind of command alone first, one after another: how long one takes on this machine now.
-            var alone: Duration = .zero
-            for (n, text) in (["run shop"] + Self.questions).enumerated() {
-                let id = "solo\(n)"
-                let body = BackfillHarness.commandBody(text, user: BackfillHarness.operatorID, responseURL: slack.responseURL(id))
-                let headers = SlackSigning.headers(for: body, at: Date(), secret: SlackSigning.exampleSecret, contentType: BackfillHarness.form)
-                let at = ContinuousClock.now
-                #expect(try await server.post("/slack/commands", body: body, headers: headers.map { ($0.name.rawName, $0.value) }) == 200)
-                let reply = try await slack.waitForCalls(method: "response_url", count: n + 1, timeout: .seconds(60)).first { $0.responseURLID == id }
-                alone = max(alone, (reply?.at ?? at) - at)
-                if n == 0 { try await Self.waitForRun(state, after: 1) }
-            }
-
             let texts = Dictionary(uniqueKeysWithValues: (0..<100).map { ("c\($0)", Self.text(of: $0)) })
-            let sent = try await withThrowingTaskGroup(of: (String, ContinuousClock.Instant, Int).self) { group in
-                for n in 0..<100 {
-                    let text = Self.text(of: n)
-                    let body = BackfillHarness.commandBody(text, user: BackfillHarness.operatorID, responseURL: slack.responseURL("c\(n)"))
+            let (replies, sent, alone, quiet) = try await server.stopping {
+                try await Self.waitForRun(state, after: 0)
+
+                let quiet = await Self.waitForQuietMachine(upTo: .seconds(150))
+                // Each kind of command alone first, one after another: how long one takes on this machine now.
+                var alone: Duration = .zero
+                for (n, text) in (["run shop"] + Self.questions).enumerated() {
+                    let id = "solo\(n)"
+                    let body = BackfillHarness.commandBody(text, user: BackfillHarness.operatorID, responseURL: slack.responseURL(id))
                     let headers = SlackSigning.headers(for: body, at: Date(), secret: SlackSigning.exampleSecret, contentType: BackfillHarness.form)
-                    group.addTask {
-                        let at = ContinuousClock.now
-                        let status = try await server.post("/slack/commands", body: body, headers: headers.map { ($0.name.rawName, $0.value) })
-                        return ("c\(n)", at, status)
+                    let at = ContinuousClock.now
+                    #expect(try await server.post("/slack/commands", body: body, headers: headers.map { ($0.name.rawName, $0.value) }) == 200)
+                    let reply = try await slack.waitForCalls(method: "response_url", count: n + 1, timeout: .seconds(60)).first { $0.responseURLID == id }
+                    alone = max(alone, (reply?.at ?? at) - at)
+                    if n == 0 { try await Self.waitForRun(state, after: 1) }
+                }
+
+                let sent = try await withThrowingTaskGroup(of: (String, ContinuousClock.Instant, Int).self) { group in
+                    for n in 0..<100 {
+                        let text = Self.text(of: n)
+                        let body = BackfillHarness.commandBody(text, user: BackfillHarness.operatorID, responseURL: slack.responseURL("c\(n)"))
+                        let headers = SlackSigning.headers(for: body, at: Date(), secret: SlackSigning.exampleSecret, contentType: BackfillHarness.form)
+                        group.addTask {
+                            let at = ContinuousClock.now
+                            let status = try await server.post("/slack/commands", body: body, headers: headers.map { ($0.name.rawName, $0.value) })
+                            return ("c\(n)", at, status)
+                        }
                     }
+                    var sent: [String: ContinuousClock.Instant] = [:]
+                    for try await (id, at, status) in group {
+                        #expect(status == 200, "\(id) was answered \(status)")
+                        sent[id] = at
+                    }
+                    return sent
                 }
-                var sent: [String: ContinuousClock.Instant] = [:]
-                for try await (id, at, status) in group {
-                    #expect(status == 200, "\(id) was answered \(status)")
-                    sent[id] = at
-                }
-                return sent
+                let replies = try await slack.waitForCalls(method: "response_url", count: 100 + 1 + Self.questions.count, timeout: .seconds(60))
+                    .filter { $0.responseURLID.map { sent[$0] != nil } ?? false }
+                return (replies, sent, alone, quiet)
             }
-            let replies = try await slack.waitForCalls(method: "response_url", count: 100 + 1 + Self.questions.count, timeout: .seconds(60))
-                .filter { $0.responseURLID.map { sent[$0] != nil } ?? false }
-            await server.stop()
 
             #expect(Set(replies.compactMap(\.responseURLID)) == Set(sent.keys), "every command answered")
             #expect(replies.count == 100, "each command answered once")

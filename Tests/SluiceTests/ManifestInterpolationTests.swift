@@ -121,12 +121,13 @@ struct ManifestInterpolationTests {
         #expect(Secrets.redact("https://example.com/a:b@c") == "https://example.com/a:b@c")
     }
 
-    @Test("log lines pass through the manifest's redaction, message and metadata")
+    // One test for the redaction of log lines: the secrets it sets are the process's.
+    @Test("log lines pass through the manifest's redaction: message, metadata, and the logger's own metadata")
     func logLines() {
         let lines = CapturedLines()
         RedactingLogHandler.values.withLock { $0 = ManifestSecrets(["tok-9f8e7d6c5b"]) }
         defer { RedactingLogHandler.values.withLock { $0 = ManifestSecrets() } }
-        let logger = Logger(label: "test") { _ in
+        var logger = Logger(label: "test") { _ in
             RedactingLogHandler(CapturingHandler(lines: lines))
         }
         logger.info("sent tok-9f8e7d6c5b", metadata: ["header": "Bearer abc", "value": "tok-9f8e7d6c5b"])
@@ -134,6 +135,20 @@ struct ManifestInterpolationTests {
         #expect(line.contains("sent [redacted]"))
         #expect(!line.contains("tok-9f8e7d6c5b"))
         #expect(!line.contains("abc"))
+
+        // The logger's own metadata is logged with each line, redacted; a line's own metadata wins.
+        lines.text.withLock { $0 = [] }
+        logger[metadataKey: "request"] = "tok-9f8e7d6c5b"
+        logger[metadataKey: "pipeline"] = "shop"
+        #expect(logger[metadataKey: "pipeline"] == "shop")
+        logger.info("one", metadata: ["pipeline": "sales"])
+        logger[metadataKey: "pipeline"] = nil
+        logger.info("two")
+        let logged = lines.text.withLock { $0 }
+        #expect(logged.count == 2)
+        #expect(logged.first?.contains("\"pipeline\": sales") == true && logged.first?.contains("shop") == false, "\(logged)")
+        #expect(logged.allSatisfy { $0.contains("\"request\": [redacted]") && !$0.contains("tok-9f8e7d6c5b") }, "\(logged)")
+        #expect(logged.last?.contains("pipeline") == false)
     }
 }
 

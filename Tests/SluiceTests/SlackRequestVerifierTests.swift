@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import SlackAPI
 import Testing
@@ -137,5 +138,26 @@ struct SlackRequestVerifierTests {
     @Test func failuresDescribeThemselves() {
         #expect(SlackVerificationFailure.badSignature.description.contains("SLACK_SIGNING_SECRET"))
         #expect(SlackVerificationFailure.staleTimestamp.description.contains("5-minute"))
+    }
+
+    /// The verifier's own HMAC-SHA256 against swift-crypto's, for secrets shorter than, as long as
+    /// and longer than SHA-256's 64-byte block, and bodies around the block boundaries.
+    @Test func signaturesAreSwiftCryptosHMACSHA256() {
+        var generator = SystemRandomNumberGenerator()
+        for secretLength in [1, 32, 63, 64, 65, 131] {
+            let secret = String((0..<secretLength).map { _ in "abcdefghijklmnopqrstuvwxyz0123456789".randomElement(using: &generator)! })
+            let verifier = SlackRequestVerifier(signingSecret: secret)
+            for bodyLength in [0, 1, 50, 54, 55, 64, 119, 120, 1_000, 4_096] {
+                let body = (0..<bodyLength).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let timestamp = String(Int.random(in: 1_000_000_000...9_999_999_999, using: &generator))
+                let expected = HMAC<SHA256>.authenticationCode(
+                    for: Array("v0:\(timestamp):".utf8) + body, using: SymmetricKey(data: Array(secret.utf8)))
+                let signature = verifier.sign(timestamp: timestamp, body: body)
+                #expect(signature == "v0=" + expected.map { String(format: "%02x", $0) }.joined(), "secret \(secretLength) B, body \(bodyLength) B")
+                let now = Date(timeIntervalSince1970: TimeInterval(timestamp)!)
+                #expect(verifier.verify(timestamp: timestamp, signature: signature, body: body[...], now: now) == nil)
+                #expect(verifier.verify(timestamp: timestamp, signature: signature, body: body + [0], now: now) == .badSignature)
+            }
+        }
     }
 }

@@ -11,7 +11,8 @@ public enum CommandParser {
     public static func parse(
         _ text: String, vocabulary: CommandVocabulary, commandName: String = "/sluice"
     ) -> Result<SlashCommand, CommandError> {
-        guard text.count <= CommandText.maximumLength else {
+        // Characters never outnumber UTF-8 bytes: count them only for a text that might be too long.
+        guard text.utf8.count <= CommandText.maximumLength || text.count <= CommandText.maximumLength else {
             return .failure(CommandError(
                 message: "That command is \(text.count) characters long, far more than any command needs. "
                     + "`\(commandName) help` lists the commands."))

@@ -14,6 +14,17 @@ enum CommandText {
         var scalars = String.UnicodeScalarView()
         var atWordStart = true
         for scalar in text.unicodeScalars {
+            if scalar.isASCII {
+                // The same rule without Unicode property lookups: ASCII whitespace is tab to carriage
+                // return and space; the other C0 controls and DEL are dropped.
+                switch scalar.value {
+                case 0x09...0x0D, 0x20: scalars.append(" ")
+                case 0x00...0x1F, 0x7F: continue
+                default: scalars.append(scalar)
+                }
+                atWordStart = scalars.last == " "
+                continue
+            }
             switch scalar {
             case "\u{201C}", "\u{201D}", "\u{201E}", "\u{201F}":
                 scalars.append("\"")

@@ -57,6 +57,18 @@ final class SluiceProcess: Sendable {
         await waitForExit()
     }
 
+    /// Runs `body`, then stops the server however `body` ended (a failing test leaves no server behind).
+    func stopping<T>(after body: () async throws -> T) async throws -> T {
+        do {
+            let result = try await body()
+            await stop()
+            return result
+        } catch {
+            await stop()
+            throw error
+        }
+    }
+
     /// Posts `body` to `path` on the server.
     func post(_ path: String, body: String, headers: [(String, String)]) async throws -> Int {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
