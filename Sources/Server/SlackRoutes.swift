@@ -81,8 +81,9 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
     }
     let preparedTexts = helpTexts
     slack.post("commands") { request, _ -> Response in
+        var request = request
         let body: ByteBuffer
-        switch await verifiedBody(request, surface) {
+        switch verifiedBody(try? await request.collectBody(upTo: slackBodyLimit), request, surface) {
         case let .rejected(response): return response
         case let .verified(bytes): body = bytes
         }
@@ -113,8 +114,9 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
         return accepted ? Response(status: .ok) : json(commandResponse(restarting))
     }
     slack.post("events") { request, _ -> Response in
+        var request = request
         let body: ByteBuffer
-        switch await verifiedBody(request, surface) {
+        switch verifiedBody(try? await request.collectBody(upTo: slackBodyLimit), request, surface) {
         case let .rejected(response): return response
         case let .verified(bytes): body = bytes
         }
@@ -146,8 +148,9 @@ public func addSlackRoutes(to router: Router<BasicRequestContext>, surface: Slac
         return Response(status: .ok)
     }
     slack.post("interactions") { request, _ -> Response in
+        var request = request
         let body: String
-        switch await verifiedBody(request, surface) {
+        switch verifiedBody(try? await request.collectBody(upTo: slackBodyLimit), request, surface) {
         case let .rejected(response): return response
         case let .verified(bytes): body = String(buffer: bytes)
         }
@@ -207,14 +210,13 @@ private enum VerifiedBody {
     case rejected(Response)
 }
 
-/// Reads at most `slackBodyLimit` bytes and verifies Slack's signature over them.
-private func verifiedBody(_ request: Request, _ surface: SlackSurface) async -> VerifiedBody {
+/// Verifies Slack's signature over a request's body, read up to `slackBodyLimit` bytes (nil: it was larger).
+private func verifiedBody(_ body: ByteBuffer?, _ request: Request, _ surface: SlackSurface) -> VerifiedBody {
     guard let verifier = surface.verifier else {
         Counter(label: "sluice_slack_rejected_total", dimensions: [("reason", "no_signing_secret")]).increment()
         return .rejected(plain(.unauthorized, "SLACK_SIGNING_SECRET is not configured"))
     }
-    var request = request
-    guard let buffer = try? await request.collectBody(upTo: slackBodyLimit) else {
+    guard let buffer = body else {
         Counter(label: "sluice_slack_rejected_total", dimensions: [("reason", "bodyTooLarge")]).increment()
         return .rejected(plain(.unauthorized, "request refused"))
     }

@@ -64,12 +64,14 @@ public struct SlackRequestVerifier: Sendable {
         return Self.constantTimeEqual(keyed.code(timestamp: timestamp, body: body), mac) ? nil : .badSignature
     }
 
-    /// Whether two byte strings are equal, in a time that depends on their lengths only.
-    private static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
+    /// Whether a digest equals `mac`, in a time that depends on their lengths only.
+    private static func constantTimeEqual(_ digest: SHA256.Digest, _ mac: [UInt8]) -> Bool {
+        digest.withUnsafeBytes { digest in
+            guard digest.count == mac.count else { return false }
+            var difference: UInt8 = 0
+            for index in 0..<digest.count { difference |= digest[index] ^ mac[index] }
+            return difference == 0
+        }
     }
 
     /// The `X-Slack-Signature` Slack would send for this timestamp and body (`v0=<hex>`).
@@ -88,19 +90,23 @@ public struct SlackRequestVerifier: Sendable {
 
     /// The MAC bytes of `v0=<64 hex digits>`, or nil when the header has another shape.
     private static func macBytes(_ signature: String) -> [UInt8]? {
-        let prefix = Array((version + "=").utf8)
-        let header = Array(signature.utf8)
-        guard header.count == prefix.count + macLength * 2, header.starts(with: prefix) else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(macLength)
-        var index = prefix.count
-        while index < header.count {
-            guard let high = Hex.value(of: header[index]), let low = Hex.value(of: header[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
+        var signature = signature
+        return signature.withUTF8 { header -> [UInt8]? in
+            let prefix = signaturePrefix
+            guard header.count == prefix.count + macLength * 2, header.starts(with: prefix) else { return nil }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(macLength)
+            var index = prefix.count
+            while index < header.count {
+                guard let high = Hex.value(of: header[index]), let low = Hex.value(of: header[index + 1]) else { return nil }
+                bytes.append(high << 4 | low)
+                index += 2
+            }
+            return bytes
         }
-        return bytes
     }
+
+    private static let signaturePrefix: [UInt8] = Array((version + "=").utf8)
 }
 
 /// HMAC-SHA256 (RFC 2104) with the signing secret already absorbed: the inner and outer digests
@@ -116,6 +122,7 @@ private final class KeyedHMAC: @unchecked Sendable {
     private let inner: SHA256
     private let outer: SHA256
     private static let version: [UInt8] = Array("v0:".utf8)
+    private static let colon: [UInt8] = [UInt8(ascii: ":")]
 
     init(key: SymmetricKey) {
         var block = [UInt8](repeating: 0, count: SHA256.blockByteCount)
@@ -135,18 +142,18 @@ private final class KeyedHMAC: @unchecked Sendable {
         self.outer = outer
     }
 
-    /// The MAC of `v0:{timestamp}:{body}`, as 32 bytes.
-    func code(timestamp: String, body: some Collection<UInt8>) -> [UInt8] {
+    /// The MAC of `v0:{timestamp}:{body}`.
+    func code(timestamp: String, body: some Collection<UInt8>) -> SHA256.Digest {
         var hash = inner
-        var prefix = Self.version
-        prefix.append(contentsOf: timestamp.utf8)
-        prefix.append(UInt8(ascii: ":"))
-        prefix.withUnsafeBytes { hash.update(bufferPointer: $0) }
+        Self.version.withUnsafeBytes { hash.update(bufferPointer: $0) }
+        var timestamp = timestamp
+        timestamp.withUTF8 { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        Self.colon.withUnsafeBytes { hash.update(bufferPointer: $0) }
         if body.withContiguousStorageIfAvailable({ hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }) == nil {
             Array(body).withUnsafeBytes { hash.update(bufferPointer: $0) }
         }
         var mac = outer
         hash.finalize().withUnsafeBytes { mac.update(bufferPointer: $0) }
-        return Array(mac.finalize())
+        return mac.finalize()
     }
 }
