@@ -202,7 +202,7 @@ struct SQLiteStateWriter: SQLiteStateQueries, StateWriter {
         return db.changesCount
     }
 
-    func enqueue(channel: String, action: OutboxAction, message: SlackMessage, at now: Date) throws -> Int64 {
+    func enqueue(channel: String, action: OutboxAction, message: SlackMessage, at now: Date, collapsing key: String?) throws -> Int64 {
         let kind: String
         let threadOf: Int64?
         let target: Int64?
@@ -218,14 +218,24 @@ struct SQLiteStateWriter: SQLiteStateQueries, StateWriter {
         }
         try db.execute(
             sql: """
-                INSERT INTO outbox (channel, kind, thread_of, target, message, state, attempts, not_before, created_at, reply)
-                VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)
+                INSERT INTO outbox (channel, kind, thread_of, target, message, state, attempts, not_before, created_at, reply, collapse_key)
+                VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)
                 """,
             arguments: [
                 channel, kind, threadOf, target, try StateColumns.json(message), OutboxState.pending.rawValue,
-                StateColumns.seconds(now), StateColumns.seconds(now), reply,
+                StateColumns.seconds(now), StateColumns.seconds(now), reply, key,
             ])
-        return db.lastInsertedRowID
+        let id = db.lastInsertedRowID
+        if let key {
+            // Only entries no attempt has started: one being sent may be in Slack already.
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET state = ?, last_error = ?
+                    WHERE collapse_key = ? AND id < ? AND state = ? AND sending_since IS NULL
+                    """,
+                arguments: [OutboxState.superseded.rawValue, "replaced by the later message \(id)", key, id, OutboxState.pending.rawValue])
+        }
+        return id
     }
 
     func markSent(outboxID: Int64, ts: String, channelID: String?) throws {

@@ -32,6 +32,12 @@ enum StateMigrations {
             try db.execute(sql: "ALTER TABLE outbox ADD COLUMN sending_since REAL")
         }
         migrator.registerMigration("v10-outbox-replies", migrate: addOutboxReplies)
+        migrator.registerMigration("v11-outbox-collapse-key") { db in
+            // Messages with the same key say the same thing more up to date (an alert's "failed
+            // again" note): a later one makes an earlier one not yet sent moot.
+            try db.execute(sql: "ALTER TABLE outbox ADD COLUMN collapse_key TEXT")
+            try db.execute(sql: "CREATE INDEX outbox_collapse_key ON outbox (collapse_key) WHERE collapse_key IS NOT NULL")
+        }
         return migrator
     }
 

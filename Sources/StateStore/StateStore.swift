@@ -113,8 +113,10 @@ public protocol StateWriter: StateReader {
     func updateMute(_ mute: MuteRecord) throws
     /// Deletes active mutes of a target; returns how many.
     func deleteMutes(target: String, at now: Date) throws -> Int
-    /// Adds a message to the outbox; returns its id.
-    func enqueue(channel: String, action: OutboxAction, message: SlackMessage, at now: Date) throws -> Int64
+    /// Adds a message to the outbox; returns its id. With a `collapsing` key, the pending entries of
+    /// the same key that no attempt has started are marked superseded by it: the new message says
+    /// what they said, more up to date (after an outage, one "failed again (12×)" instead of twelve).
+    func enqueue(channel: String, action: OutboxAction, message: SlackMessage, at now: Date, collapsing key: String?) throws -> Int64
     /// Records a delivery with Slack's `ts` and the channel id Slack answered with.
     func markSent(outboxID: Int64, ts: String, channelID: String?) throws
     /// Records that a post is about to be sent: until it is marked sent, or retried after an answer
@@ -160,5 +162,12 @@ public enum StateStoreError: Error, Sendable, Equatable, CustomStringConvertible
         case let .unavailable(why):
             "the state store is unavailable: \(why)"
         }
+    }
+}
+
+extension StateWriter {
+    /// Adds a message to the outbox that collapses with no other; returns its id.
+    public func enqueue(channel: String, action: OutboxAction, message: SlackMessage, at now: Date) throws -> Int64 {
+        try enqueue(channel: channel, action: action, message: message, at: now, collapsing: nil)
     }
 }

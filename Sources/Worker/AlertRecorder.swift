@@ -41,7 +41,7 @@ public struct AlertRecorder: Sendable {
                     try refresh(alert, in: writer, at: now)
                     _ = try writer.enqueue(
                         channel: channel(for: alert.pipeline), action: .post(threadOf: original),
-                        message: AlertMessages.repeated(alert), at: now)
+                        message: AlertMessages.repeated(alert), at: now, collapsing: Self.repeatKey(alert))
                 } else {
                     alert.messageOutboxID = try post(alert, in: writer, at: now)
                 }
@@ -58,6 +58,12 @@ public struct AlertRecorder: Sendable {
             }
             return alert
         }
+    }
+
+    /// The outbox key of an alert's "failed again" notes: each says how often so far, so a later one
+    /// replaces an earlier one Slack has not been sent yet.
+    static func repeatKey(_ alert: AlertRecord) -> String {
+        "alert \(alert.id) repeated"
     }
 
     /// Enqueues an edit of the alert's original message to show its current state.

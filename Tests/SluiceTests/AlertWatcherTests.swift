@@ -10,20 +10,7 @@ import Worker
 struct AlertWatcherTests {
     static func setUp() async throws -> (Workspace, Manifest, SQLiteStateStore, TestClock, AlertRecord) {
         let workspace = try Workspace()
-        let manifest = try workspace.manifest("""
-            timezone: UTC
-            warehouse: { kind: sqlite, path: warehouse }
-            slack: { default_channel: "#alerts", escalate_after: 45m }
-            pipelines:
-              shop:
-                owners: [U0OWNER, S0GROUP]
-                sources:
-                  orders: { kind: csv, path: orders.csv }
-                loads:
-                  - { source: orders, table: raw.orders, write: truncate }
-                checks:
-                  - { not_null: raw.orders, column: id }
-            """)
+        let manifest = try AlertShop.manifest(in: workspace, slack: "escalate_after: 45m", owners: ["U0OWNER", "S0GROUP"])
         let state = try workspace.stateStore()
         let clock = TestClock()
         let observation = AlertObservation(
@@ -85,17 +72,7 @@ struct AlertWatcherTests {
 
     @Test func anAlertOpenedWhileMutedIsPostedWhenTheMuteEnds() async throws {
         let workspace = try Workspace()
-        let manifest = try workspace.manifest("""
-            timezone: UTC
-            warehouse: { kind: sqlite, path: warehouse }
-            slack: { default_channel: "#alerts" }
-            pipelines:
-              shop:
-                sources:
-                  orders: { kind: csv, path: orders.csv }
-                loads:
-                  - { source: orders, table: raw.orders, write: truncate }
-            """)
+        let manifest = try AlertShop.manifest(in: workspace)
         let state = try workspace.stateStore()
         let clock = TestClock()
         let now = clock.now

@@ -111,6 +111,26 @@ struct SQLiteStateStoreOutboxTests: SQLiteStateStoreSuite {
         }
     }
 
+    @Test func aLaterMessageOfTheSameKeySupersedesEarlierOnesNotYetTriedOnly() async throws {
+        try await withTemporaryPath { path in
+            let store = try SQLiteStateStore(path: path)
+            let t0 = self.t0
+            func note(_ text: String, key: String?) -> @Sendable (any StateWriter) throws -> Int64 {
+                { try $0.enqueue(channel: "#a", action: .post(threadOf: nil), message: SlackMessage(text: text), at: t0, collapsing: key) }
+            }
+            let tried = try await store.write(note("1", key: "k"))
+            try await store.write { try $0.markSending(outboxID: tried, at: t0) }
+            let second = try await store.write(note("2", key: "k"))
+            let other = try await store.write(note("other", key: "j"))
+            let plain = try await store.write(note("plain", key: nil))
+            let third = try await store.write(note("3", key: "k"))
+            let states = try await store.read { r in try [tried, second, other, plain, third].map { try r.outboxEntry(id: $0)?.state } }
+            // The one already tried may be in Slack: it stays; the untried "2" is moot after "3".
+            #expect(states == [.pending, .superseded, .pending, .pending, .pending])
+            #expect(try await store.read { try $0.outboxEntry(id: second)?.lastError } == "replaced by the later message \(third)")
+        }
+    }
+
     @Test func processedSlackEventsSurviveRestart() async throws {
         try await withTemporaryPath { path in
             let t0 = self.t0

@@ -10,6 +10,7 @@ import SluiceApp
 import SluiceCore
 import StateStore
 import Testing
+import Worker
 
 /// Slack down, rate limiting, or refusing: nothing Sluice wrote is lost, posted twice or reordered,
 /// and the server keeps answering.
@@ -79,6 +80,47 @@ struct SlackOutageTests {
             // The backlog carried two edits of the alert: only the newest was sent.
             #expect(await slack.calls(method: "chat.update", succeeded: true).count == 1)
             #expect(await slack.calls(method: "chat.postMessage", succeeded: true).count == 7)
+        }
+    }
+
+    @Test func anAlertRepeatingThroughAnOutageArrivesAsOneMessageAndOneUpToDateThreadNote() async throws {
+        try await FakeSlackWebAPI.run { slack in
+            let (state, clock, sender) = try Self.outbox(slack)
+            let manifest = try AlertShop.manifest(in: Workspace())
+            let recorder = AlertRecorder(manifest: manifest)
+            func observe(_ check: String, run: Int64) async throws {
+                let now = clock.now
+                let observation = AlertObservation(
+                    pipeline: "shop", check: check, table: "raw.orders", failing: .error, title: "\(check) fails", runID: run)
+                _ = try await state.write { try recorder.record(observation, in: $0, at: now) }
+            }
+            await slack.setOutage(.serverError)
+            // Two alerts open and fail again run after run while Slack is down.
+            for run in Int64(1)...6 {
+                try await observe("not_null_orders_id", run: run)
+                if run <= 2 { try await observe("unique_orders_id", run: run) }
+                try await Self.drive(sender, state, clock, step: 5, until: clock.now.addingTimeInterval(60))
+            }
+            #expect(await slack.messages(in: "#alerts").isEmpty)
+            await slack.setOutage(nil)
+            try await Self.drive(sender, state, clock, step: 5, until: clock.now.addingTimeInterval(900), untilDrained: true)
+
+            let top = await slack.topLevelMessages(in: "#alerts")
+            #expect(top.count == 2, "one message per alert: \(top.map(\.text))")
+            let entries = try await state.read { try $0.outbox(state: nil, limit: 100) }
+            let superseded = entries.filter { $0.state == .superseded }
+            #expect(entries.allSatisfy { $0.state == .sent || $0.state == .superseded })
+            let replies = await withTaskGroup(of: [String].self) { group in
+                for message in top { group.addTask { await slack.replies(in: "#alerts", threadTS: message.ts).map(\.text) } }
+                return await group.reduce(into: [[String]]()) { $0.append($1) }
+            }.sorted { $0.count > $1.count }
+            // Each alert's thread has its newest "failed again" note only: the five of the first
+            // waited behind its unsent alert, and each made the one before it moot.
+            #expect(replies == [
+                ["Failed again in run 6 (6× so far): not_null_orders_id fails"],
+                ["Failed again in run 2 (2× so far): unique_orders_id fails"],
+            ])
+            #expect(superseded.filter { if case .post = $0.action { true } else { false } }.count == 4)
         }
     }
 
