@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Acknowledgement benchmark: the same wrk load (signed `/sluice help` slash commands, 2 threads,
-# 32 connections, 15 s) against, one after the other on loopback: a release build of `sluice serve`
-# (console mode); a bare Hummingbird route answering a fixed body to the same request
-# (bench/ack/bare, the framework's ceiling here); and a Bolt for Python app answering the same
-# signed command in its fastest configuration (bench/ack/bolt_app.py: process_before_response,
+# 32 connections, 15 s) on loopback against a release build of `sluice serve` (console mode) and a
+# bare Hummingbird route answering the same request with a fixed body, the bytes of Sluice's own
+# help reply (bench/ack/bare, the framework's ceiling here), loaded in turns; then against a Bolt
+# for Python app answering the same signed command in its fastest configuration (bench/ack/bolt_app.py: process_before_response,
 # gunicorn with 2 uvicorn workers, installed from PyPI into bench/ack/.venv). Prints each one's
 # requests/s, p50/p99, non-2xx (or replies that are not the ephemeral ack) and RSS, and the ratios.
 # Targets: Sluice at least 80% of the bare route's requests/s, p99 at most half of Bolt's (and
@@ -14,6 +14,8 @@
 #                                        published example, RFC test vectors, and openssl)
 #        SLUICE_BIN=path/to/sluice bench/ack/run.sh   (skip the release build, use that binary)
 #        DURATION=30s CONNECTIONS=64 bench/ack/run.sh (other load shapes; the targets stay the same)
+#        ROUNDS=5 bench/ack/run.sh      (Sluice and the bare route are loaded in turns, 3 rounds by
+#                                        default; their medians are compared)
 # Needs wrk, curl, ps (procps), openssl, luajit and python3; installs missing ones with apt-get when run as root.
 set -euo pipefail
 
@@ -33,7 +35,7 @@ MODE="bench"
 case "${1:-}" in
     "") ;;
     --self-test) MODE="self-test" ;;
-    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument '$1' (try --self-test or --help)" >&2; exit 2 ;;
 esac
 
@@ -82,6 +84,7 @@ sluice_binary
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench-ack.XXXXXX")"
 SERVER_PID=""
 cleanup() {
+    if [ -n "${BARE_PID:-}" ]; then kill -KILL "$BARE_PID" 2>/dev/null || true; fi
     if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
         kill -TERM "$SERVER_PID" 2>/dev/null || true
         for _ in $(seq 1 50); do
@@ -127,16 +130,20 @@ if ! (cd "$WORK" && "$SLUICE" run "$PIPELINE" >"$WORK/run.log" 2>&1); then
     echo "  (the run reported failures; that is fine for this benchmark)"
 fi
 
-# A free loopback port: nothing answers a TCP connect on it.
-PORT=""
-for _ in $(seq 1 50); do
-    candidate=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
-        PORT="$candidate"
-        break
-    fi
-done
-[ -n "$PORT" ] || { echo "could not find a free loopback port" >&2; exit 1; }
+# free_port: a loopback port nothing answers a TCP connect on.
+free_port() {
+    local candidate
+    for _ in $(seq 1 50); do
+        candidate=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    echo "could not find a free loopback port" >&2
+    return 1
+}
+PORT="$(free_port)"
 BASE="http://127.0.0.1:$PORT"
 
 echo "starting sluice serve on $BASE (console mode)…"
@@ -222,18 +229,46 @@ wait_for() {
 
 SECONDS_LIMIT="$(awk -v d="$DURATION" 'BEGIN { n = d + 0; if (d ~ /m$/) n *= 60; if (d ~ /h$/) n *= 3600; print int(n) + 60 }')"
 
-# 1. Sluice.
-measure sluice "$SERVER_PID" "$BASE/slack/commands"
-stop "$SERVER_PID"
-
-# 2. The framework's ceiling: a bare Hummingbird route (bench/ack/bare) answering a fixed body.
+# 1 and 2. Sluice, and the framework's ceiling: a bare Hummingbird route (bench/ack/bare)
+# answering a fixed body, the very bytes Sluice answered the preflight `/sluice help` with (so both
+# write the same response). Both run side by side and are loaded in turns, ROUNDS times (default 3),
+# and each one's median round is compared: on a shared machine the load of the moment moves both.
 echo "building the bare Hummingbird route (release)…"
 (cd "$HERE/bare" && swift build -c release >"$WORK/bare-build.log" 2>&1) || { cat "$WORK/bare-build.log" >&2; exit 1; }
-"$HERE/bare/.build/release/BareRoute" "$PORT" >"$WORK/bare.log" 2>&1 &
-SERVER_PID=$!
-wait_for "$BASE/slack/commands" "$SERVER_PID" "the bare route"
-measure bare "$SERVER_PID" "$BASE/slack/commands"
+BARE_PORT="$(free_port)"
+"$HERE/bare/.build/release/BareRoute" "$BARE_PORT" "$WORK/preflight.body" >"$WORK/bare.log" 2>&1 &
+BARE_PID=$!
+wait_for "http://127.0.0.1:$BARE_PORT/slack/commands" "$BARE_PID" "the bare route"
+ROUNDS="${ROUNDS:-3}"
+for round in $(seq 1 "$ROUNDS"); do
+    measure "sluice$round" "$SERVER_PID" "$BASE/slack/commands"
+    measure "bare$round" "$BARE_PID" "http://127.0.0.1:$BARE_PORT/slack/commands"
+done
 stop "$SERVER_PID"
+stop "$BARE_PID"
+
+# median NAME FIELD: the median over the rounds of FIELD (RATE, P50, P99) of NAME.
+median() {
+    local round values=""
+    for round in $(seq 1 "$ROUNDS"); do
+        values="$values $(eval echo "\$${2}_${1}${round}")"
+    done
+    echo $values | tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+for name in sluice bare; do
+    for field in RATE P50 P99; do
+        printf -v "${field}_$name" '%s' "$(median "$name" "$field")"
+    done
+    total=0
+    for round in $(seq 1 "$ROUNDS"); do total=$((total + $(eval echo "\$NON2XX_${name}${round}"))); done
+    printf -v "NON2XX_$name" '%s' "$total"
+    printf -v "RSS_BEFORE_$name" '%s' "$(eval echo "\$RSS_BEFORE_${name}1")"
+    printf -v "RSS_AFTER_$name" '%s' "$(eval echo "\$RSS_AFTER_${name}${ROUNDS}")"
+done
+ROUND_RATIOS=""
+for round in $(seq 1 "$ROUNDS"); do
+    ROUND_RATIOS="$ROUND_RATIOS $(awk -v a="$(eval echo "\$RATE_sluice$round")" -v b="$(eval echo "\$RATE_bare$round")" 'BEGIN { printf "%.2f", a / b }')"
+done
 
 # 3. Bolt for Python in its fastest configuration: AsyncApp with process_before_response, gunicorn
 # with 2 uvicorn workers (installed from PyPI into bench/ack/.venv).
@@ -263,7 +298,7 @@ NON2XX_VERDICT="$(verdict "$NON2XX_sluice == 0")"
 RSS_VERDICT="$(verdict "$RSS_GROWTH < $TARGET_RSS_GROWTH_MB")"
 
 echo
-echo "== bench/ack: signed /sluice help, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores =="
+echo "== bench/ack: signed /sluice help, wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores, Sluice and bare: medians of $ROUNDS rounds =="
 printf '  %-22s %12s %12s %12s\n' "" "Sluice" "bare route" "Bolt"
 printf '  %-22s %12.0f %12.0f %12.0f\n' "requests/s" "$RATE_sluice" "$RATE_bare" "$RATE_bolt"
 printf '  %-22s %12.2f %12.2f %12.2f\n' "p50 ms" "$P50_sluice" "$P50_bare" "$P50_bolt"
@@ -272,6 +307,7 @@ printf '  %-22s %12s %12s %12s\n' "non-2xx or not acked" "$NON2XX_sluice" "$NON2
 printf '  %-22s %12s %12s %12s\n' "RSS before → after MB" "$RSS_BEFORE_sluice→$RSS_AFTER_sluice" "$RSS_BEFORE_bare→$RSS_AFTER_bare" "$RSS_BEFORE_bolt→$RSS_AFTER_bolt"
 echo
 printf '  %-40s %6s   %-22s %s\n' "Sluice / bare route requests/s" "$OF_BARE" "target ≥ $TARGET_OF_BARE" "$RATE_VERDICT"
+printf '  %-40s %s\n' "  (medians; round by round:" "${ROUND_RATIOS# })"
 printf '  %-40s %6s\n' "Sluice / Bolt requests/s" "$OF_BOLT"
 printf '  %-40s %6s   %-22s %s\n' "Sluice p99 / Bolt p99" "$P99_OF_BOLT" "target ≤ 0.5, < $TARGET_P99_MS ms" "$P99_VERDICT"
 printf '  %-40s %6s   %-22s %s\n' "Sluice non-2xx" "$NON2XX_sluice" "target 0" "$NON2XX_VERDICT"

@@ -1,9 +1,13 @@
 import Foundation
 import Hummingbird
 
-// `BareRoute PORT`: POST /slack/commands reads the body and answers a fixed ephemeral JSON reply.
-let port = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 8080
-let reply = ByteBuffer(string: #"{"response_type":"ephemeral","text":"Sluice commands","blocks":[]}"#)
+// `BareRoute PORT [BODY_FILE]`: POST /slack/commands reads the body and answers a fixed JSON reply:
+// the bytes of BODY_FILE (bench/ack/run.sh passes Sluice's own answer to `/sluice help`, so both
+// servers write the same response), or a short ephemeral reply without one.
+let arguments = CommandLine.arguments.dropFirst()
+let port = Int(arguments.first ?? "") ?? 8080
+let fixed = arguments.dropFirst().first.flatMap { FileManager.default.contents(atPath: $0) }
+let reply = fixed.map { ByteBuffer(bytes: $0) } ?? ByteBuffer(string: #"{"response_type":"ephemeral","text":"Sluice commands","blocks":[]}"#)
 let router = Router()
 router.post("slack/commands") { request, _ -> Response in
     var request = request
