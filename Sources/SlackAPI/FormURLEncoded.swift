@@ -40,6 +40,8 @@ public enum FormURLEncoded {
         }
     }
 
+    /// Encodes fields in order, escaping everything but unreserved characters (`A-Z a-z 0-9 - . _ ~`);
+    /// spaces become `+`, as browsers and Slack send them.
     public static func encode(_ fields: [(name: String, value: String)]) -> String {
         fields.map { escape($0.name) + "=" + escape($0.value) }.joined(separator: "&")
     }

@@ -12,13 +12,13 @@ public struct RedactingLogHandler: LogHandler {
     /// loaded (before anything is logged about its sources).
     public static let values = Mutex(ManifestSecrets())
 
-    /// Wraps `handler`.
     /// The logger's own metadata, kept here rather than in the wrapped handler: merged into each
     /// event as it is logged, so it is redacted like the event's, and setting it (Hummingbird sets a
     /// request id on every request) costs a dictionary write, not the wrapped handler re-rendering
     /// all of its metadata.
     private var ownMetadata: Logger.Metadata
 
+    /// Wraps `handler`.
     public init(_ handler: any LogHandler) {
         wrapped = handler
         ownMetadata = handler.metadata

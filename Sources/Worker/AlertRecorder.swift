@@ -61,7 +61,7 @@ public struct AlertRecorder: Sendable {
     }
 
     /// The outbox key of an alert's "failed again" notes: each says how often so far, so a later one
-    /// replaces an earlier one Slack has not been sent yet.
+    /// replaces an earlier one not yet sent to Slack.
     static func repeatKey(_ alert: AlertRecord) -> String {
         "alert \(alert.id) repeated"
     }

@@ -150,21 +150,22 @@ struct KillNineDeliveryTests {
             var kills = 0
             for round in 0..<20 {
                 let server = try await SluiceProcess.start(environment: environment, directory: workspace.root, log: log)
-                // The first start posts its start-up run's result; later ones what the last kill left.
-                let state = try SQLiteStateStore(path: workspace.path("state.sqlite"))
-                try await Self.waitUntilDrained(state)
-                await slack.onNextPost { server.kill() }
-                let body = SlackHarness.commandBody("run mini", responseURL: slack.responseURL("run\(round)"))
-                let headers = SlackSigning.headers(for: body, at: Date(), secret: SlackSigning.exampleSecret, contentType: "application/x-www-form-urlencoded")
-                #expect(try await server.post("/slack/commands", body: body, headers: headers.map { ($0.name.rawName, $0.value) }) == 200)
-                let status = await server.waitForExit()
+                let status = try await server.stopping {
+                    // The first start posts its start-up run's result; later ones what the last kill left.
+                    let state = try SQLiteStateStore(path: workspace.path("state.sqlite"))
+                    try await Self.waitUntilDrained(state)
+                    await slack.onNextPost { server.kill() }
+                    let body = SlackHarness.commandBody("run mini", responseURL: slack.responseURL("run\(round)"))
+                    let headers = SlackSigning.headers(for: body, at: Date(), secret: SlackSigning.exampleSecret, contentType: "application/x-www-form-urlencoded")
+                    #expect(try await server.post("/slack/commands", body: body, headers: headers.map { ($0.name.rawName, $0.value) }) == 200)
+                    return await server.waitForExit()
+                }
                 #expect(status != 0, "round \(round): killed, not stopped")
                 kills += 1
             }
             let server = try await SluiceProcess.start(environment: environment, directory: workspace.root, log: log)
             let state = try SQLiteStateStore(path: workspace.path("state.sqlite"))
-            try await Self.waitUntilDrained(state)
-            await server.stop()
+            try await server.stopping { try await Self.waitUntilDrained(state) }
 
             #expect(kills == 20)
             let entries = try await state.read { try $0.outbox(state: nil, limit: 10_000) }
