@@ -38,7 +38,9 @@ public struct PipelineRunner: Sendable {
     /// the manifest's cost limits (unless confirmed), and `StateStoreError.activeRun` when the
     /// pipeline is already running.
     public func enqueue(_ request: RunRequest) async throws -> RunRecord {
-        try await startGate.inTurn(for: request.pipeline) { try await checkAndCreate(request) }
+        // A plain run's cost check is the pipeline's own: one refusal answers those waiting with it.
+        let plain = request.rerunOf == nil && !request.fullRefresh && request.backfillDays == nil && !request.costConfirmed
+        return try await startGate.inTurn(for: request.pipeline, sharingRefusal: plain) { try await checkAndCreate(request) }
     }
 
     /// `enqueue`, in its pipeline's turn.

@@ -51,10 +51,19 @@ private struct GatedShop: Sendable {
     }
 
     /// Runs `body` with the shop's routes on a test client, its run queue working.
-    static func run(orders: Int, _ body: @escaping @Sendable (GatedShop, any TestClientProtocol) async throws -> Void) async throws {
+    static func run(
+        orders: Int, costs: String? = nil, _ body: @escaping @Sendable (GatedShop, any TestClientProtocol) async throws -> Void
+    ) async throws {
         try await FakeSlackWebAPI.run { slack in
             let workspace = try Workspace()
             try workspace.copyDemoShop(orders: orders, endingAt: Date())
+            if let costs {
+                // The demo's cost block, replaced.
+                let path = workspace.path("manifest/sluice.yml")
+                let text = try String(contentsOfFile: path, encoding: .utf8)
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasPrefix("cost:") ? "cost: \(costs)" : String($0) }
+                try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            }
             let gate = FirstLoadGate()
             let estimates = EstimateCount()
             let sluice = try workspace.application(manifestPath: "manifest/sluice.yml", slack: slack, clock: SystemClock()) { manifest, configuration, clock, logger in
@@ -142,6 +151,30 @@ struct RunCommandBurstTests {
             let oneEstimate = shop.estimated - burstEstimates
             #expect(oneEstimate > 0)
             #expect(burstEstimates == oneEstimate, "the burst asked for \(burstEstimates) job estimates; one run asks for \(oneEstimate)")
+        }
+    }
+
+    @Test func runCommandsWaitingBehindARefusedOneShareItsRefusalInsteadOfEstimatingInTurn() async throws {
+        try await GatedShop.run(orders: 500, costs: "{ price_per_tib: 6.25, maximum_bytes_billed: 1MB }") { shop, client in
+            try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for n in 0..<20 {
+                    group.addTask { try await shop.command("run shop", reply: "burst\(n)", on: client) }
+                }
+                for try await status in group { #expect(status == .ok) }
+            }
+            let replies = try await shop.slack.waitForCalls(method: "response_url", count: 20)
+            #expect(replies.allSatisfy { $0.body.description.contains("maximum_bytes_billed") }, "\(replies.first?.body.description.prefix(300) ?? "")")
+            #expect(try await shop.sluice.state.read { try $0.runs(pipeline: "shop", limit: 10) }.isEmpty, "no run started")
+            let burstEstimates = shop.estimated
+
+            // One command alone, for what one estimate asks of the warehouse: a later command is estimated anew.
+            #expect(try await shop.command("run shop", reply: "alone", on: client) == .ok)
+            _ = try await shop.slack.waitForCalls(method: "response_url", count: 21)
+            let oneEstimate = shop.estimated - burstEstimates
+            #expect(oneEstimate > 0)
+            // The first is estimated; those that waited for it share its refusal. Commands that came
+            // before it began its estimate estimate too, so allow a handful, far below one each.
+            #expect(burstEstimates <= 3 * oneEstimate, "the burst asked for \(burstEstimates) job estimates; one command asks for \(oneEstimate)")
         }
     }
 }
