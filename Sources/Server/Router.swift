@@ -12,7 +12,7 @@ public func buildRouter(
     state: any StateStore, identity: SlackIdentity, metrics: PrometheusCollectorRegistry, clock: any WallClock
 ) -> Router<BasicRequestContext> {
     let router = Router()
-    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: RequestMetricsMiddleware())
     let alive = ByteBuffer(string: #"{"status":"ok"}"#)
     router.get("healthz") { _, _ -> Response in
         Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: alive))

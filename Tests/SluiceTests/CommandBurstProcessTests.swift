@@ -103,6 +103,10 @@ struct CommandBurstProcessTests {
                 }
                 let replies = try await slack.waitForCalls(method: "response_url", count: 100 + 1 + Self.questions.count, timeout: .seconds(60))
                     .filter { $0.responseURLID.map { sent[$0] != nil } ?? false }
+                // Every command was counted by route, method and status.
+                let metrics = try await server.get("/metrics")
+                let counted = #"hb_requests{http_route="/slack/commands",http_request_method="POST",http_response_status_code="200"} "#
+                #expect(metrics.contains(counted + "\(100 + 1 + Self.questions.count)"), "\(metrics.split(separator: "\n").filter { $0.contains("hb_requests") })")
                 return (replies, sent, alone, quiet)
             }
 

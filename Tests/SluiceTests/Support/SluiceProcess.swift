@@ -69,6 +69,14 @@ final class SluiceProcess: Sendable {
         }
     }
 
+    /// The body of `GET path` on the server.
+    func get(_ path: String) async throws -> String {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .GET
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        return String(buffer: try await response.body.collect(upTo: 4 << 20))
+    }
+
     /// Posts `body` to `path` on the server.
     func post(_ path: String, body: String, headers: [(String, String)]) async throws -> Int {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
