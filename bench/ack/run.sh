@@ -3,8 +3,9 @@
 # 32 connections, 15 s) on loopback against a release build of `sluice serve` (console mode) and a
 # bare Hummingbird route answering the same request with a fixed body, the bytes of Sluice's own
 # help reply (bench/ack/bare, the framework's ceiling here), loaded in turns; then against a Bolt
-# for Python app answering the same signed command in its fastest configuration (bench/ack/bolt_app.py: process_before_response,
-# gunicorn with 2 uvicorn workers, installed from PyPI into bench/ack/.venv). Prints each one's
+# for Python app answering the same signed command in its fastest configuration
+# (bench/ack/bolt_app.py: process_before_response, gunicorn with 2 uvicorn workers, installed
+# from PyPI into bench/ack/.venv). Prints each one's
 # requests/s, p50/p99, non-2xx (or replies that are not the ephemeral ack) and RSS, and the ratios.
 # Targets: Sluice at least 80% of the bare route's requests/s, p99 at most half of Bolt's (and
 # under 20 ms), zero non-2xx, RSS growth under 10 MB.
@@ -35,7 +36,7 @@ MODE="bench"
 case "${1:-}" in
     "") ;;
     --self-test) MODE="self-test" ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument '$1' (try --self-test or --help)" >&2; exit 2 ;;
 esac
 
